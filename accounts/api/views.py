@@ -1,0 +1,97 @@
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts import services
+from accounts.models import ApiToken, User
+from accounts.permissions import has_verified_email
+
+
+class MeApi(APIView):
+    """The logged-in user's own account."""
+
+    permission_classes = [IsAuthenticated]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+
+    class InputSerializer(serializers.Serializer):
+        display_name = serializers.CharField(max_length=60, required=False, allow_blank=True)
+        bio = serializers.CharField(max_length=500, required=False, allow_blank=True)
+        avatar = serializers.FileField(required=False)
+        remove_avatar = serializers.BooleanField(required=False, default=False)
+
+    class OutputSerializer(serializers.ModelSerializer):
+        avatar = serializers.SerializerMethodField()
+        email_verified = serializers.SerializerMethodField()
+
+        class Meta:
+            model = User
+            fields = ["id", "email", "display_name", "bio", "avatar", "email_verified", "date_joined"]
+
+        def get_avatar(self, user: User) -> str | None:
+            if not user.avatar:
+                return None
+            return self.context["request"].build_absolute_uri(user.avatar.url)
+
+        def get_email_verified(self, user: User) -> bool:
+            return has_verified_email(user)
+
+    @extend_schema(responses=OutputSerializer)
+    def get(self, request):
+        return Response(self.OutputSerializer(request.user, context={"request": request}).data)
+
+    @extend_schema(request=InputSerializer, responses=OutputSerializer)
+    def patch(self, request):
+        serializer = self.InputSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        try:
+            user = services.profile_update(user=request.user, **serializer.validated_data)
+        except ValidationError as exc:
+            raise serializers.ValidationError({"avatar": exc.messages}) from exc
+        return Response(self.OutputSerializer(user, context={"request": request}).data)
+
+
+class ApiTokenOutputSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ApiToken
+        fields = ["id", "name", "prefix", "created_at", "last_used_at"]
+
+
+class ApiTokenListApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    class InputSerializer(serializers.Serializer):
+        name = serializers.CharField(max_length=60)
+
+    class CreatedSerializer(ApiTokenOutputSerializer):
+        key = serializers.CharField(read_only=True, help_text="Shown once; store it now.")
+
+        class Meta(ApiTokenOutputSerializer.Meta):
+            fields = [*ApiTokenOutputSerializer.Meta.fields, "key"]
+
+    @extend_schema(responses=ApiTokenOutputSerializer(many=True))
+    def get(self, request):
+        tokens = ApiToken.objects.filter(user=request.user)
+        return Response(ApiTokenOutputSerializer(tokens, many=True).data)
+
+    @extend_schema(request=InputSerializer, responses={201: CreatedSerializer})
+    def post(self, request):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        token, key = services.api_token_create(user=request.user, **serializer.validated_data)
+        data = ApiTokenOutputSerializer(token).data | {"key": key}
+        return Response(data, status=status.HTTP_201_CREATED)
+
+
+class ApiTokenDetailApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, token_id: int):
+        services.api_token_revoke(user=request.user, token_id=token_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)

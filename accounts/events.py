@@ -1,0 +1,25 @@
+"""The public contract of accounts: events other apps may subscribe to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from core.events import DomainEvent
+
+
+@dataclass(frozen=True, kw_only=True)
+class UserSignedUp(DomainEvent):
+    user_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class EmailVerified(DomainEvent):
+    user_id: int
+    email: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class UserDeleted(DomainEvent):
+    """The account was anonymised; consumers minimise what they keep."""
+
+    user_id: int

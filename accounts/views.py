@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+import json
+
+from allauth.account.decorators import reauthentication_required
+from allauth.account.models import EmailAddress
+from allauth.mfa.utils import is_mfa_enabled
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts import services
+from accounts.forms import ApiTokenForm, DeleteAccountForm, ProfileForm
+from accounts.models import ApiToken
+from core.exceptions import ApplicationError
+
+
+@login_required
+def profile(request):
+    user = request.user
+    if request.method == "POST":
+        form = ProfileForm(request.POST, request.FILES, instance=user)
+        if form.is_valid():
+            try:
+                services.profile_update(
+                    user=user,
+                    display_name=form.cleaned_data["display_name"],
+                    bio=form.cleaned_data["bio"],
+                    avatar=form.cleaned_data.get("avatar"),
+                    remove_avatar=form.cleaned_data.get("remove_avatar", False),
+                )
+            except ValidationError as exc:
+                form.add_error("avatar", exc)
+            else:
+                messages.success(request, _("Your profile was saved."))
+                return redirect("accounts:profile")
+        user.refresh_from_db()
+        status = 400
+    else:
+        form = ProfileForm(instance=user)
+        status = 200
+    return render(
+        request,
+        "accounts/profile.html",
+        {
+            "form": form,
+            "token_form": ApiTokenForm(),
+            "tokens": ApiToken.objects.filter(user=user),
+            "email_verified": EmailAddress.objects.filter(
+                user=user, email__iexact=user.email, verified=True
+            ).exists(),
+            "mfa_enabled": is_mfa_enabled(user, ["totp"]),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def token_create(request):
+    form = ApiTokenForm(request.POST)
+    if form.is_valid():
+        try:
+            token, key = services.api_token_create(user=request.user, name=form.cleaned_data["name"])
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            return render(request, "accounts/token_created.html", {"token": token, "key": key})
+    else:
+        messages.error(request, _("Give the token a name of at most 60 characters."))
+    return redirect("accounts:profile")
+
+
+@login_required
+@require_POST
+def token_revoke(request, token_id: int):
+    try:
+        services.api_token_revoke(user=request.user, token_id=token_id)
+    except ApplicationError:
+        messages.error(request, _("That token does not exist or was already revoked."))
+    else:
+        messages.success(request, _("The token was revoked; clients using it are logged out."))
+    return redirect("accounts:profile")
+
+
+@login_required
+def data_export(request):
+    data = services.user_export_data(user=request.user)
+    response = HttpResponse(
+        json.dumps(data, cls=DjangoJSONEncoder, indent=2, ensure_ascii=False),
+        content_type="application/json; charset=utf-8",
+    )
+    stamp = timezone.now().strftime("%Y%m%d")
+    response["Content-Disposition"] = f'attachment; filename="kampung-data-{stamp}.json"'
+    return response
+
+
+@login_required
+@reauthentication_required
+def account_delete(request):
+    if request.method == "POST":
+        form = DeleteAccountForm(request.POST)
+        if form.is_valid():
+            services.user_delete(user=request.user)
+            logout(request)
+            messages.success(
+                request,
+                _("Your account was deleted. Your posts remain, without your name."),
+            )
+            return redirect("home")
+        status = 400
+    else:
+        form = DeleteAccountForm()
+        status = 200
+    return render(request, "accounts/delete.html", {"form": form}, status=status)

@@ -1,0 +1,19 @@
+"""Test settings: `make test`. PostgreSQL and Redis when DATABASE_URL /
+REDIS_URL are set (CI), SQLite otherwise."""
+
+from __future__ import annotations
+
+from .base import *  # noqa: F403
+from .base import INSTALLED_APPS, SECURE_CSP, VAR_DIR, env
+
+DEBUG = False
+SECRET_KEY = "test-only-secret-key"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+INSTALLED_APPS = [*INSTALLED_APPS, "core.testing.probe"]
+MEDIA_ROOT = VAR_DIR / "test-media"
+MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
+CELERY_TASK_EAGER_PROPAGATES = True
+AXES_FAILURE_LIMIT = 5
+SECURE_CSP = SECURE_CSP
+REST_FRAMEWORK_THROTTLE_WRITES = "1000/min"

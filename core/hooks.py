@@ -1,0 +1,62 @@
+"""A tiny registry for the rare case where a producer must ASK a consumer
+something at run time (after Wagtail's `hooks`).
+
+The consumer registers in its AppConfig.ready():
+
+    hooks.register(hooks.HEADER_ITEMS, points_balance_item)
+
+and the producer asks:
+
+    for fn in hooks.get_hooks(hooks.HEADER_ITEMS): ...
+
+With nothing registered the producer must still work, so every call site
+handles the empty case.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+# Named hooks, so a typo is an AttributeError rather than a silent no-op.
+HEADER_ITEMS = "header_items"  # fn(request) -> dict | None, shown in the site header
+USER_DATA_EXPORT = "user_data_export"  # fn(user) -> (section_name, json-able data)
+USER_ANONYMISE = "user_anonymise"  # fn(user) -> None, minimise personal data of an account
+
+_registry: dict[str, list[tuple[int, Callable[..., Any]]]] = defaultdict(list)
+
+
+def register(hook_name: str, fn: Callable[..., Any] | None = None, *, order: int = 0):
+    """Register `fn` for `hook_name`; usable as a decorator."""
+
+    def decorator(func: Callable[..., Any]) -> Callable[..., Any]:
+        entries = _registry[hook_name]
+        if all(existing is not func for _, existing in entries):
+            entries.append((order, func))
+            entries.sort(key=lambda entry: entry[0])
+        return func
+
+    return decorator(fn) if fn is not None else decorator
+
+
+def get_hooks(hook_name: str) -> list[Callable[..., Any]]:
+    return [fn for _, fn in _registry.get(hook_name, [])]
+
+
+def call_first(hook_name: str, *args: Any, default: Any = None, **kwargs: Any) -> Any:
+    """Return the first registered function's answer, or `default` if none."""
+    for fn in get_hooks(hook_name):
+        return fn(*args, **kwargs)
+    return default
+
+
+@contextmanager
+def registered(hook_name: str, fn: Callable[..., Any], *, order: int = 0) -> Iterator[None]:
+    """Register `fn` for the duration of a block (tests)."""
+    register(hook_name, fn, order=order)
+    try:
+        yield
+    finally:
+        _registry[hook_name] = [e for e in _registry[hook_name] if e[1] is not fn]

@@ -1,0 +1,31 @@
+"""Local mail: every message is written to var/mail/ as an .eml file a person
+can open (verification links, login codes) and printed to the console."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from django.core.mail.backends.base import BaseEmailBackend
+from django.utils import timezone
+
+
+class FileAndConsoleEmailBackend(BaseEmailBackend):
+    def __init__(self, *, file_path: str, stream=None, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.directory = Path(file_path)
+        self.stream = stream or sys.stdout
+
+    def send_messages(self, email_messages) -> int:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        sent = 0
+        for message in email_messages:
+            raw = message.message().as_bytes()
+            stamp = timezone.now().strftime("%Y%m%d-%H%M%S-%f")
+            path = self.directory / f"{stamp}.eml"
+            path.write_bytes(raw)
+            self.stream.write(f"--- mail to {', '.join(message.to)} saved as {path}\n")
+            self.stream.write(raw.decode("utf-8", errors="replace") + "\n")
+            self.stream.flush()
+            sent += 1
+        return sent

@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+import os
+
+from core.events import subscribe
+from core.testing.probe.events import ProbePinged
+from core.testing.probe.models import ProbeRecord
+
+
+@subscribe(ProbePinged)
+def record_ping(event: ProbePinged) -> None:
+    # Idempotent by the event's id: a second delivery creates nothing.
+    ProbeRecord.objects.get_or_create(
+        event_id=event.event_id, defaults={"note": event.note, "handled_by_pid": os.getpid()}
+    )
