@@ -10,4 +10,7 @@ class AccountsConfig(AppConfig):
 
     def ready(self) -> None:
         from accounts import receivers  # noqa: F401
+        from accounts.demo import seed_users
+        from core import hooks
 
+        hooks.register(hooks.DEMO_DATA, seed_users, order=0)

@@ -33,7 +33,7 @@ STORAGES = {
 
 # Mail: SMTP from EMAIL_URL (smtp+tls://user:pass@host:587), or an anymail
 # backend named in EMAIL_BACKEND_PATH with its options in the environment.
-_email = env.email_url("EMAIL_URL", default="consolemail://")
+_email = env.email_url("EMAIL_URL", default="smtp://localhost:25")
 _SMTP_OPTIONS = {
     "EMAIL_HOST": "host",
     "EMAIL_PORT": "port",
