@@ -3,6 +3,12 @@ from __future__ import annotations
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+
+EMAIL_MAX_LENGTH = User._meta.get_field("email").max_length
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -10,7 +16,16 @@ class AccountAdapter(DefaultAccountAdapter):
         return getattr(settings, "ACCOUNT_ALLOW_SIGNUP", True)
 
     def clean_email(self, email: str) -> str:
-        return super().clean_email(email).lower()
+        email = super().clean_email(email).lower()
+        # Django's EmailValidator accepts up to 320 characters; the column holds
+        # fewer, and PostgreSQL would refuse the INSERT with a server error.
+        if len(email) > EMAIL_MAX_LENGTH:
+            raise ValidationError(
+                _("Use an email address of at most %(limit)s characters.")
+                % {"limit": EMAIL_MAX_LENGTH},
+                code="email_too_long",
+            )
+        return email
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):
