@@ -12,6 +12,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -35,7 +36,11 @@ class KampungAdminSite(admin.AdminSite):
         )
 
     def login(self, request, extra_context=None):
-        next_url = request.GET.get("next") or reverse("admin:index")
+        next_url = request.GET.get("next", "")
+        if not url_has_allowed_host_and_scheme(
+            next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            next_url = reverse("admin:index")
         query = urlencode({"next": next_url})
         user = request.user
         if not user.is_authenticated:
@@ -45,11 +50,9 @@ class KampungAdminSite(admin.AdminSite):
         if not is_mfa_enabled(user, ["totp"]):
             messages.warning(
                 request,
-                _("Staff accounts must set up two-factor authentication before "
-                  "using the admin."),
+                _("Staff accounts must set up two-factor authentication before using the admin."),
             )
             return redirect(f"{reverse('mfa_activate_totp')}?{query}")
         if not session_used_mfa(request):
             return redirect(f"{reverse('mfa_reauthenticate')}?{query}")
         return redirect(next_url)
-

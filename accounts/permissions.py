@@ -9,6 +9,7 @@ from functools import wraps
 
 from allauth.account.models import EmailAddress
 from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -35,12 +36,14 @@ def verified_email_required(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not request.user.is_authenticated:
-            return redirect(f"{_login_url()}?next={request.get_full_path()}")
+            return redirect_to_login(request.get_full_path(), _login_url())
         if not has_verified_email(request.user):
             messages.warning(
                 request,
-                _("Please verify your email address first: open the link we sent you, "
-                  "or send it again below."),
+                _(
+                    "Please verify your email address first: open the link we sent you, "
+                    "or send it again below."
+                ),
             )
             return redirect("account_email")
         return view(request, *args, **kwargs)
