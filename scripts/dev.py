@@ -19,8 +19,18 @@ PORT = os.environ.get("KAMPUNG_PORT", "8000")
 
 COMMANDS = {
     "web": [sys.executable, "manage.py", "runserver", f"{HOST}:{PORT}"],
-    "worker": [str(BIN / "celery"), "-A", "config", "worker", "-l", "info",
-               "--concurrency", "2", "-n", "kampung-dev@%h"],
+    "worker": [
+        str(BIN / "celery"),
+        "-A",
+        "config",
+        "worker",
+        "-l",
+        "info",
+        "--concurrency",
+        "2",
+        "-n",
+        "kampung-dev@%h",
+    ],
     "beat": [str(BIN / "celery"), "-A", "config", "beat", "-l", "info"],
 }
 
@@ -41,8 +51,7 @@ def main() -> int:
     for name, command in COMMANDS.items():
         # Own process group each, so one signal reaches a process and its children.
         processes[name] = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
-    print(f"\nKampung is running on http://{HOST}:{PORT}/  (Ctrl-C stops everything)\n",
-          flush=True)
+    print(f"\nKampung is running on http://{HOST}:{PORT}/  (Ctrl-C stops everything)\n", flush=True)
 
     exit_code = 0
     while not stopping:
@@ -54,9 +63,14 @@ def main() -> int:
                 break
         time.sleep(0.5)
 
-    for process in processes.values():
+    for name, process in processes.items():
         if process.poll() is None:
-            os.killpg(process.pid, signal.SIGTERM)
+            if name == "web":
+                # runserver's autoreloader parent does not forward signals.
+                os.killpg(process.pid, signal.SIGTERM)
+            else:
+                # Celery's main process shuts its pool down warmly by itself.
+                process.send_signal(signal.SIGTERM)
     deadline = time.monotonic() + 15
     for process in processes.values():
         try:
