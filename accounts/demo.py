@@ -18,7 +18,7 @@ DEMO_USERS = [
 
 
 def seed_users(stdout) -> None:
-    stdout.write("Demo accounts (password for all: %s):" % DEMO_PASSWORD)
+    stdout.write(f"Demo accounts (password for all: {DEMO_PASSWORD}):")
     for email, name, staff in DEMO_USERS:
         user, created = User.objects.get_or_create(
             email=email,

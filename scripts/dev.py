@@ -5,6 +5,7 @@ left running. If one of them dies, the others are stopped too."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -80,10 +81,8 @@ def main() -> int:
             process.wait()
     # Worker children may outlive their parent in the group; sweep the groups.
     for process in processes.values():
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
     print("Stopped web, worker and beat.", flush=True)
     return exit_code
 
