@@ -3,6 +3,7 @@ can open (verification links, login codes) and printed to the console."""
 
 from __future__ import annotations
 
+import secrets
 import sys
 from pathlib import Path
 
@@ -22,7 +23,7 @@ class FileAndConsoleEmailBackend(BaseEmailBackend):
         for message in email_messages:
             raw = message.message().as_bytes()
             stamp = timezone.now().strftime("%Y%m%d-%H%M%S-%f")
-            path = self.directory / f"{stamp}.eml"
+            path = self.directory / f"{stamp}-{secrets.token_hex(3)}.eml"
             path.write_bytes(raw)
             self.stream.write(f"--- mail to {', '.join(message.to)} saved as {path}\n")
             self.stream.write(raw.decode("utf-8", errors="replace") + "\n")
