@@ -21,21 +21,22 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import time
 import uuid
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import partial
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar
 
 import structlog
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from kombu.exceptions import OperationalError as KombuOperationalError
 
 logger = structlog.get_logger(__name__)
 
-E = TypeVar("E", bound="DomainEvent")
 Handler = Callable[[Any], None]
 
 _subscribers: dict[str, dict[str, Handler]] = {}
@@ -75,7 +76,9 @@ def handler_name(fn: Handler) -> str:
     return f"{fn.__module__}.{fn.__qualname__}"
 
 
-def subscribe(event_class: type[E]) -> Callable[[Callable[[E], None]], Callable[[E], None]]:
+def subscribe[E: DomainEvent](
+    event_class: type[E],
+) -> Callable[[Callable[[E], None]], Callable[[E], None]]:
     """Register the decorated function as a handler of `event_class`.
     Handlers live in an app's handlers.py, which core imports at start-up."""
 
@@ -116,9 +119,7 @@ def publish(event: DomainEvent) -> None:
     )
     if not handlers:
         return
-    first_retry = timezone.now() + timedelta(
-        seconds=settings.OUTBOX_RETRY_BASE_SECONDS
-    )
+    first_retry = timezone.now() + timedelta(seconds=settings.OUTBOX_RETRY_BASE_SECONDS)
     OutboxDelivery.objects.bulk_create(
         [
             OutboxDelivery(event=outbox_event, handler=name, next_attempt_at=first_retry)
@@ -129,14 +130,29 @@ def publish(event: DomainEvent) -> None:
     logger.info("event_published", event_type=event.event_type, event_id=str(event.event_id))
 
 
-def enqueue_delivery(event_id: uuid.UUID) -> bool:
+# After a broker failure, publishes skip the broker for a while and leave their
+# events to the relay: a hung broker costs one request one socket timeout, not
+# every request (nor every event of a request) one timeout each.
+ENQUEUE_PAUSE_SECONDS = 10.0
+_enqueue_paused_until = 0.0
+
+
+def enqueue_delivery(event_id: uuid.UUID, *, force: bool = False) -> bool:
     """Hand the event to a worker. Never raises and never blocks for long:
-    a broker that is down or hangs leaves the event to the relay."""
+    a broker that is down or hangs leaves the event to the relay.
+
+    `force` ignores the pause that follows a broker failure (the relay)."""
+    global _enqueue_paused_until
     from core.tasks import deliver_event
 
+    if not force and time.monotonic() < _enqueue_paused_until:
+        logger.info("event_enqueue_paused", event_id=str(event_id))
+        return False
     try:
         deliver_event.apply_async(args=[str(event_id)], retry=False)
     except Exception as exc:  # noqa: BLE001 - any broker failure means "later"
+        if isinstance(exc, OSError | KombuOperationalError):
+            _enqueue_paused_until = time.monotonic() + ENQUEUE_PAUSE_SECONDS
         logger.warning("event_enqueue_failed", event_id=str(event_id), error=repr(exc))
         return False
     return True

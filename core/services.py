@@ -11,6 +11,7 @@ from datetime import timedelta
 import structlog
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Min, Q
 from django.utils import timezone
 
 from core.events import enqueue_delivery, event_class_for, find_handler
@@ -27,12 +28,22 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=min(seconds, MAX_BACKOFF_SECONDS))
 
 
+def _attemptable() -> Q:
+    """Pending deliveries never tried yet, or whose backoff has run out. A
+    delivery that failed waits for its own backoff even when the event is sent
+    again for another subscriber."""
+    return Q(status=OutboxDelivery.Status.PENDING) & (
+        Q(attempts=0) | Q(next_attempt_at__lte=timezone.now())
+    )
+
+
 def outbox_deliver_event(*, event_id: uuid.UUID | str) -> int:
-    """Attempt every pending delivery of one event; returns how many succeeded."""
+    """Attempt every attemptable delivery of one event; returns how many
+    succeeded."""
     delivery_ids = list(
-        OutboxDelivery.objects.filter(
-            event_id=event_id, status=OutboxDelivery.Status.PENDING
-        ).values_list("pk", flat=True)
+        OutboxDelivery.objects.filter(_attemptable(), event_id=event_id).values_list(
+            "pk", flat=True
+        )
     )
     return sum(outbox_delivery_attempt(delivery_id=pk) for pk in delivery_ids)
 
@@ -44,10 +55,13 @@ def outbox_delivery_attempt(*, delivery_id: int) -> bool:
     the same transaction that marks it delivered: a second worker skips the
     locked row, and a crash before commit leaves it pending for the relay."""
     with transaction.atomic():
+        # of=("self",): lock the delivery only. Locking the joined event row
+        # too would make skip_locked skip the event's other deliveries while
+        # one of them is being handled.
         delivery = (
-            OutboxDelivery.objects.select_for_update(skip_locked=True)
+            OutboxDelivery.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("event")
-            .filter(pk=delivery_id, status=OutboxDelivery.Status.PENDING)
+            .filter(_attemptable(), pk=delivery_id)
             .first()
         )
         if delivery is None:
@@ -98,13 +112,17 @@ def outbox_delivery_attempt(*, delivery_id: int) -> bool:
 
 
 def outbox_due_event_ids(*, limit: int = 500) -> list[uuid.UUID]:
+    """Events with a due delivery, most overdue first, each once. (DISTINCT
+    with an ORDER BY on another column would return an event once per
+    distinct next_attempt_at of its deliveries.)"""
     return list(
         OutboxDelivery.objects.filter(
             status=OutboxDelivery.Status.PENDING, next_attempt_at__lte=timezone.now()
         )
-        .order_by("next_attempt_at")
-        .values_list("event_id", flat=True)
-        .distinct()[:limit]
+        .values("event_id")
+        .annotate(first_due=Min("next_attempt_at"))
+        .order_by("first_due")
+        .values_list("event_id", flat=True)[:limit]
     )
 
 
@@ -113,7 +131,7 @@ def outbox_relay(*, limit: int = 500) -> int:
     handed to the broker; stops at the first broker failure."""
     sent = 0
     for event_id in outbox_due_event_ids(limit=limit):
-        if not enqueue_delivery(event_id):
+        if not enqueue_delivery(event_id, force=True):
             break
         sent += 1
     return sent
@@ -123,8 +141,10 @@ def outbox_relay(*, limit: int = 500) -> int:
 def outbox_deliveries_retry(*, deliveries: Iterable[OutboxDelivery]) -> int:
     """Staff action: give dead (or stuck) deliveries a fresh set of attempts."""
     ids = [d.pk for d in deliveries]
-    rows = OutboxDelivery.objects.select_for_update().filter(pk__in=ids).exclude(
-        status=OutboxDelivery.Status.DELIVERED
+    rows = (
+        OutboxDelivery.objects.select_for_update()
+        .filter(pk__in=ids)
+        .exclude(status=OutboxDelivery.Status.DELIVERED)
     )
     event_ids = set(rows.values_list("event_id", flat=True))
     updated = rows.update(
