@@ -1,0 +1,99 @@
+/* Small progressive enhancements for the site layout. Everything here has a
+   no-JavaScript fallback: the menu is simply open, the language form has a
+   submit button, and menus are native <details> elements. */
+(function () {
+  "use strict";
+  var root = document.documentElement;
+  root.classList.remove("no-js");
+  root.classList.add("js");
+
+  function ready(fn) {
+    if (document.readyState !== "loading") {
+      fn();
+    } else {
+      document.addEventListener("DOMContentLoaded", fn);
+    }
+  }
+
+  ready(function () {
+    // Collapsible navigation on small screens.
+    var toggle = document.querySelector(".nav-toggle");
+    var menu = document.getElementById("site-menu");
+    if (toggle && menu) {
+      toggle.hidden = false;
+      toggle.addEventListener("click", function () {
+        var open = toggle.getAttribute("aria-expanded") === "true";
+        toggle.setAttribute("aria-expanded", String(!open));
+        menu.classList.toggle("is-open", !open);
+      });
+    }
+
+    // Change the language as soon as one is picked.
+    document.querySelectorAll("select.js-autosubmit").forEach(function (select) {
+      select.addEventListener("change", function () {
+        if (select.form) {
+          select.form.submit();
+        }
+      });
+    });
+
+    // Close an open <details> menu on Escape or on a click elsewhere.
+    function closeMenus(except) {
+      document.querySelectorAll("details.menu[open]").forEach(function (details) {
+        if (details !== except) {
+          details.removeAttribute("open");
+        }
+      });
+    }
+    document.addEventListener("click", function (event) {
+      closeMenus(event.target.closest ? event.target.closest("details.menu") : null);
+    });
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") {
+        var open = document.querySelector("details.menu[open]");
+        if (open) {
+          open.removeAttribute("open");
+          var summary = open.querySelector("summary");
+          if (summary) {
+            summary.focus();
+          }
+        }
+      }
+    });
+
+    // "Copy" buttons next to read-only fields (API token keys).
+    document.querySelectorAll("[data-copy-target]").forEach(function (button) {
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        var field = document.getElementById(button.getAttribute("data-copy-target"));
+        if (!field) {
+          return;
+        }
+        field.select();
+        var done = function () {
+          var status = document.getElementById(button.getAttribute("data-copy-status"));
+          if (status) {
+            status.textContent = button.getAttribute("data-copied-text") || "";
+          }
+        };
+        if (navigator.clipboard && window.isSecureContext) {
+          navigator.clipboard.writeText(field.value).then(done, function () {});
+        } else {
+          try {
+            document.execCommand("copy");
+            done();
+          } catch (e) {
+            /* The key stays selected for a manual copy. */
+          }
+        }
+      });
+    });
+
+    // Select a read-only field's whole value when it gets focus.
+    document.querySelectorAll("input[data-select-on-focus]").forEach(function (input) {
+      input.addEventListener("focus", function () {
+        input.select();
+      });
+    });
+  });
+})();
