@@ -32,6 +32,8 @@ DJANGO_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sites",
     "django.contrib.humanize",
+    "django.contrib.postgres",
+    "django.contrib.sitemaps",
 ]
 THIRD_PARTY_APPS = [
     "allauth",
@@ -47,6 +49,8 @@ THIRD_PARTY_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "django_structlog",
+    "treebeard",
+    "taggit",
 ]
 LOCAL_APPS = [
     "core",
@@ -228,6 +232,23 @@ USE_I18N = True
 USE_TZ = True
 USE_THOUSAND_SEPARATOR = True
 STORE_CURRENCY = env.str("KAMPUNG_CURRENCY", default="IDR")
+
+# --- Shop ---------------------------------------------------------------------
+SHOP_PAYMENT_GATEWAYS = env.list(
+    "SHOP_PAYMENT_GATEWAYS",
+    default=[
+        "shop.payments.bank_transfer.BankTransferGateway",
+        "shop.payments.test_card.TestCardGateway",
+    ],
+)
+SHOP_TAX_RATE = env.str("SHOP_TAX_RATE", default="0.11")  # PPN
+SHOP_PRICES_INCLUDE_TAX = env.bool("SHOP_PRICES_INCLUDE_TAX", default=True)
+SHOP_TEST_GATEWAY_SECRET = env.str("SHOP_TEST_GATEWAY_SECRET", default="test-gateway-secret")
+SHOP_BANK_ACCOUNT = {
+    "bank": env.str("SHOP_BANK_NAME", default="Bank Central Asia"),
+    "account_name": env.str("SHOP_BANK_ACCOUNT_NAME", default="PT Toko Kampung"),
+    "account_number": env.str("SHOP_BANK_ACCOUNT_NUMBER", default="123 456 7890"),
+}
 
 # --- Static and media ---------------------------------------------------------
 STATIC_URL = "static/"

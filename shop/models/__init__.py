@@ -1,0 +1,36 @@
+from shop.models.cart import MAX_LINE_QUANTITY, Cart, CartLine
+from shop.models.catalog import Brand, Category, Product, ProductImage, Variant
+from shop.models.orders import (
+    Address,
+    Coupon,
+    CouponRedemption,
+    Order,
+    OrderHistory,
+    OrderLine,
+    Payment,
+    ShippingMethod,
+    WebhookReceipt,
+)
+from shop.models.wishlist import StockAlert, WishlistItem
+
+__all__ = [
+    "MAX_LINE_QUANTITY",
+    "Address",
+    "Brand",
+    "Cart",
+    "CartLine",
+    "Category",
+    "Coupon",
+    "CouponRedemption",
+    "Order",
+    "OrderHistory",
+    "OrderLine",
+    "Payment",
+    "Product",
+    "ProductImage",
+    "ShippingMethod",
+    "StockAlert",
+    "Variant",
+    "WebhookReceipt",
+    "WishlistItem",
+]

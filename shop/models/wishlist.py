@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class WishlistItem(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="wishlist"
+    )
+    product = models.ForeignKey("shop.Product", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("wishlist item")
+        verbose_name_plural = _("wishlist items")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "product"], name="shop_wishlist_unique_product")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} ♥ {self.product_id}"
+
+
+class StockAlert(models.Model):
+    """Email me when this variant is back in stock."""
+
+    variant = models.ForeignKey(
+        "shop.Variant", on_delete=models.CASCADE, related_name="stock_alerts"
+    )
+    email = models.EmailField()
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("back-in-stock alert")
+        verbose_name_plural = _("back-in-stock alerts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["variant", "email"],
+                name="shop_stockalert_unique_pending",
+                condition=models.Q(notified_at__isnull=True),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} <- {self.variant_id}"

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+from shop.payments.base import PaymentGateway, PaymentResult
+
+
+class BankTransferGateway(PaymentGateway):
+    """The shopper transfers the total; staff confirm it in the admin
+    ("Mark as paid"), which commits the held stock."""
+
+    code = "bank_transfer"
+    name = _("Bank transfer")
+    description = _("Transfer the total to our bank account; we ship once it arrives.")
+    reservation_minutes = 24 * 60
+
+    def start(self, *, order, data: dict) -> PaymentResult:
+        return PaymentResult(
+            status="pending",
+            instructions={
+                "bank": settings.SHOP_BANK_ACCOUNT["bank"],
+                "account_name": settings.SHOP_BANK_ACCOUNT["account_name"],
+                "account_number": settings.SHOP_BANK_ACCOUNT["account_number"],
+                "amount": str(order.total),
+                "reference": order.number,
+            },
+        )

@@ -1,0 +1,128 @@
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils.translation import gettext as _
+
+from core.exceptions import ApplicationError
+from shop.models import MAX_LINE_QUANTITY, Cart, CartLine, Variant
+
+
+def _check_quantity(quantity: int) -> None:
+    if not isinstance(quantity, int) or quantity < 1 or quantity > MAX_LINE_QUANTITY:
+        raise ApplicationError(
+            _("Choose a quantity between 1 and %(max)s.") % {"max": MAX_LINE_QUANTITY},
+            code="invalid_quantity",
+        )
+
+
+def _buyable_variant(variant_id: int) -> Variant:
+    variant = (
+        Variant.objects.select_related("product")
+        .filter(pk=variant_id, is_active=True, product__is_published=True)
+        .first()
+    )
+    if variant is None:
+        raise ApplicationError(
+            _("This item is not available."), code="unavailable", status_code=404
+        )
+    return variant
+
+
+def cart_for_user(*, user) -> Cart:
+    cart, _created = Cart.objects.get_or_create(user=user)
+    return cart
+
+
+def cart_for_session(*, session_key: str) -> Cart:
+    cart, _created = Cart.objects.get_or_create(session_key=session_key, user=None)
+    return cart
+
+
+@transaction.atomic
+def cart_add(*, cart: Cart, variant_id: int, quantity: int = 1) -> CartLine:
+    """Add units; the line never exceeds what is available or the line cap."""
+    _check_quantity(quantity)
+    variant = _buyable_variant(variant_id)
+    line = CartLine.objects.select_for_update().filter(cart=cart, variant=variant).first()
+    new_quantity = quantity + (line.quantity if line else 0)
+    if new_quantity > MAX_LINE_QUANTITY:
+        raise ApplicationError(
+            _("You can buy at most %(max)s of one item per order.") % {"max": MAX_LINE_QUANTITY},
+            code="invalid_quantity",
+        )
+    if new_quantity > variant.available:
+        raise ApplicationError(
+            _("Only %(count)s left in stock.") % {"count": variant.available}
+            if variant.available
+            else _("Sorry, this item is sold out."),
+            code="sold_out",
+            status_code=409,
+        )
+    if line:
+        line.quantity = new_quantity
+        line.save(update_fields=["quantity", "updated_at"])
+        return line
+    try:
+        with transaction.atomic():
+            return CartLine.objects.create(cart=cart, variant=variant, quantity=quantity)
+    except IntegrityError:
+        # A parallel request added the same variant first: add to its line.
+        CartLine.objects.filter(cart=cart, variant=variant).update(
+            quantity=F("quantity") + quantity
+        )
+        return CartLine.objects.get(cart=cart, variant=variant)
+
+
+@transaction.atomic
+def cart_set_quantity(*, cart: Cart, line_id: int, quantity: int) -> CartLine | None:
+    """Quantity 0 removes the line."""
+    line = CartLine.objects.select_for_update().filter(cart=cart, pk=line_id).first()
+    if line is None:
+        raise ApplicationError(
+            _("That item is not in your cart."), code="not_found", status_code=404
+        )
+    if quantity == 0:
+        line.delete()
+        return None
+    _check_quantity(quantity)
+    variant = _buyable_variant(line.variant_id)
+    if quantity > variant.available:
+        raise ApplicationError(
+            _("Only %(count)s left in stock.") % {"count": variant.available},
+            code="sold_out",
+            status_code=409,
+        )
+    line.quantity = quantity
+    line.save(update_fields=["quantity", "updated_at"])
+    return line
+
+
+def cart_remove(*, cart: Cart, line_id: int) -> None:
+    deleted, _rows = CartLine.objects.filter(cart=cart, pk=line_id).delete()
+    if not deleted:
+        raise ApplicationError(
+            _("That item is not in your cart."), code="not_found", status_code=404
+        )
+
+
+@transaction.atomic
+def cart_merge(*, source: Cart, target: Cart) -> Cart:
+    """Log-in: the anonymous cart's lines join the user's cart (quantities
+    add up, capped), then the anonymous cart is deleted."""
+    if source.pk == target.pk:
+        return target
+    existing = {line.variant_id: line for line in target.lines.select_for_update()}
+    for line in source.lines.all():
+        if line.variant_id in existing:
+            mine = existing[line.variant_id]
+            mine.quantity = min(mine.quantity + line.quantity, MAX_LINE_QUANTITY)
+            mine.save(update_fields=["quantity", "updated_at"])
+        else:
+            CartLine.objects.create(cart=target, variant_id=line.variant_id, quantity=line.quantity)
+    source.delete()
+    return target
+
+
+def cart_clear(*, cart: Cart) -> None:
+    cart.lines.all().delete()

@@ -1,0 +1,187 @@
+"""Placing an order: the one place where cart, coupon, stock and money meet."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.events import publish
+from core.exceptions import ApplicationError
+from shop import payments
+from shop.events import OrderPlaced
+from shop.models import (
+    Cart,
+    Coupon,
+    CouponRedemption,
+    Order,
+    OrderHistory,
+    OrderLine,
+    ShippingMethod,
+)
+from shop.services.pricing import coupon_validate, quote_build
+from shop.services.stock import stock_reserve
+
+NUMBER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def order_number_generate() -> str:
+    stamp = timezone.localdate().strftime("%y%m%d")
+    return f"KP{stamp}-" + "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(6))
+
+
+def checkout_place_order(
+    *,
+    cart: Cart,
+    user,
+    email: str,
+    shipping_address: dict,
+    shipping_method_id: int | None,
+    payment_gateway: str,
+    coupon_code: str = "",
+    idempotency_key: str | None = None,
+    note: str = "",
+) -> Order:
+    """Create a pending order from `cart`, holding its stock until payment.
+
+    Idempotent: the same `idempotency_key` (per email) returns the order the
+    first call created, even when both calls race. Raises SoldOut (409) or
+    ApplicationError (400) and then holds, charges and writes nothing."""
+    email = (email or "").strip().lower()
+    if idempotency_key:
+        existing = Order.objects.filter(email=email, idempotency_key=idempotency_key).first()
+        if existing:
+            return existing
+    try:
+        with transaction.atomic():
+            return _place_order(
+                cart=cart,
+                user=user,
+                email=email,
+                shipping_address=shipping_address,
+                shipping_method_id=shipping_method_id,
+                payment_gateway=payment_gateway,
+                coupon_code=coupon_code,
+                idempotency_key=idempotency_key,
+                note=note,
+            )
+    except IntegrityError:
+        if idempotency_key:
+            existing = Order.objects.filter(email=email, idempotency_key=idempotency_key).first()
+            if existing:
+                return existing
+        raise
+
+
+def _place_order(
+    *,
+    cart,
+    user,
+    email,
+    shipping_address,
+    shipping_method_id,
+    payment_gateway,
+    coupon_code,
+    idempotency_key,
+    note,
+) -> Order:
+    if not email:
+        raise ApplicationError(
+            _("An email address is needed for the order."), code="email_required"
+        )
+    gateway = payments.get_gateway(payment_gateway)
+    lines = list(cart.lines.select_related("variant__product").order_by("variant_id"))
+    if not lines:
+        raise ApplicationError(_("Your cart is empty."), code="cart_empty")
+
+    shipping_method = None
+    if shipping_method_id is not None:
+        shipping_method = ShippingMethod.objects.filter(
+            pk=shipping_method_id, is_active=True
+        ).first()
+        if shipping_method is None:
+            raise ApplicationError(
+                _("Choose an available shipping method."), code="shipping_invalid"
+            )
+    elif ShippingMethod.objects.filter(is_active=True).exists():
+        raise ApplicationError(_("Choose a shipping method."), code="shipping_required")
+    needs_address = shipping_method is None or shipping_method.kind != ShippingMethod.Kind.PICKUP
+    if needs_address and not (shipping_address or {}).get("line1"):
+        raise ApplicationError(_("A shipping address is needed."), code="address_required")
+
+    # Lock order: coupon row first, then variant rows by pk (stock_reserve).
+    coupon = None
+    if coupon_code:
+        coupon = Coupon.objects.select_for_update().filter(code__iexact=coupon_code.strip()).first()
+        if coupon is None:
+            raise ApplicationError(_("This coupon is not valid."), code="coupon_invalid")
+
+    variants = stock_reserve(quantities={line.variant_id: line.quantity for line in lines})
+    quote = quote_build(
+        lines=[(variants[line.variant_id], line.quantity) for line in lines],
+        shipping_method=shipping_method,
+        coupon=coupon,
+        user=user,
+    )
+    if coupon is not None:
+        coupon_validate(coupon=coupon, subtotal=quote.subtotal, user=user, email=email)
+
+    now = timezone.now()
+    order = Order.objects.create(
+        number=order_number_generate(),
+        user=user if user is not None and user.is_authenticated else None,
+        email=email,
+        currency=payments.store_currency(),
+        subtotal=quote.subtotal,
+        discount_total=quote.discount_total,
+        shipping_total=quote.shipping_total,
+        tax_total=quote.tax_total,
+        total=quote.total,
+        shipping_method=shipping_method,
+        shipping_method_name=shipping_method.name if shipping_method else "",
+        shipping_address=shipping_address or {},
+        coupon=coupon,
+        coupon_code=coupon.code if coupon else "",
+        payment_gateway=gateway.code,
+        reserved_until=now + timedelta(minutes=gateway.reservation_minutes),
+        idempotency_key=idempotency_key or None,
+        note=note[:1000],
+    )
+    OrderLine.objects.bulk_create(
+        [
+            OrderLine(
+                order=order,
+                variant=line.variant,
+                product_name=line.variant.product.name,
+                sku=line.variant.sku,
+                options_label=line.variant.options_label,
+                unit_price=line.unit_price,
+                quantity=line.quantity,
+                line_total=line.line_total,
+            )
+            for line in quote.lines
+        ]
+    )
+    OrderHistory.objects.create(
+        order=order, to_status=order.status, actor=order.user, note=_("Order placed")
+    )
+    if coupon is not None:
+        coupon.times_used += 1
+        coupon.save(update_fields=["times_used", "updated_at"])
+        CouponRedemption.objects.create(coupon=coupon, order=order, email=email, user=order.user)
+    cart.lines.all().delete()
+    publish(
+        OrderPlaced(
+            order_id=order.pk,
+            number=order.number,
+            user_id=order.user_id,
+            email=email,
+            total=str(order.total),
+            currency=order.currency,
+            product_ids=sorted({line.variant.product_id for line in quote.lines}),
+        )
+    )
+    return order

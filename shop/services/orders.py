@@ -1,0 +1,311 @@
+"""Order lifecycle. Every change locks the order row, checks the transition,
+records history and publishes an event for other apps."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.events import publish
+from core.exceptions import ApplicationError
+from shop import events, payments
+from shop.models import Order, OrderHistory, Payment, Product, WebhookReceipt
+from shop.payments.base import PaymentResult
+from shop.services.stock import stock_commit, stock_release, stock_restock
+
+S = Order.Status
+TRANSITIONS: dict[str, set[str]] = {
+    S.PENDING_PAYMENT: {S.PAID, S.CANCELLED},
+    S.PAID: {S.FULFILLED, S.CANCELLED, S.REFUNDED},
+    S.FULFILLED: {S.DELIVERED, S.REFUNDED},
+    S.DELIVERED: {S.COMPLETED, S.REFUNDED},
+    S.COMPLETED: {S.REFUNDED},
+    S.CANCELLED: set(),
+    S.REFUNDED: set(),
+}
+
+
+def _lock(order_id: int) -> Order:
+    order = Order.objects.select_for_update().filter(pk=order_id).first()
+    if order is None:
+        raise ApplicationError(_("No such order."), code="not_found", status_code=404)
+    return order
+
+
+def _move(order: Order, to_status: str, *, actor=None, note: str = "", fields=()) -> None:
+    if to_status not in TRANSITIONS[order.status]:
+        raise ApplicationError(
+            _("Order %(number)s cannot go from “%(from)s” to “%(to)s”.")
+            % {
+                "number": order.number,
+                "from": order.get_status_display(),
+                "to": S(to_status).label,
+            },
+            code="invalid_transition",
+            status_code=409,
+        )
+    from_status = order.status
+    order.status = to_status
+    order.save(update_fields=["status", "updated_at", *fields])
+    OrderHistory.objects.create(
+        order=order,
+        from_status=from_status,
+        to_status=to_status,
+        note=note,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+    )
+
+
+def _quantities(order: Order) -> dict[int, int]:
+    quantities: dict[int, int] = {}
+    for line in order.lines.all():
+        if line.variant_id:
+            quantities[line.variant_id] = quantities.get(line.variant_id, 0) + line.quantity
+    return quantities
+
+
+def _product_ids(order: Order) -> list[int]:
+    return sorted(
+        set(order.lines.exclude(variant=None).values_list("variant__product_id", flat=True))
+    )
+
+
+@transaction.atomic
+def order_mark_paid(*, order_id: int, payment_reference: str = "", actor=None) -> Order:
+    """Payment arrived: commit the held stock. Paying a paid order with the
+    same reference is a no-op (webhook retries, double clicks)."""
+    order = _lock(order_id)
+    if (
+        order.status == S.PAID
+        and payment_reference
+        and order.payment_reference == payment_reference
+    ):
+        return order
+    if order.status == S.CANCELLED:
+        raise ApplicationError(
+            _("Order %(number)s was cancelled (its stock hold expired); refund the payment.")
+            % {"number": order.number},
+            code="order_cancelled",
+            status_code=409,
+        )
+    order.payment_reference = payment_reference or order.payment_reference
+    order.paid_at = timezone.now()
+    _move(
+        order,
+        S.PAID,
+        actor=actor,
+        note=_("Payment received"),
+        fields=["payment_reference", "paid_at"],
+    )
+    quantities = _quantities(order)
+    stock_commit(quantities=quantities)
+    for line in order.lines.exclude(variant=None).select_related("variant"):
+        Product.objects.filter(pk=line.variant.product_id).update(
+            sales_count=F("sales_count") + line.quantity
+        )
+    publish(
+        events.OrderPaid(
+            order_id=order.pk,
+            number=order.number,
+            user_id=order.user_id,
+            total=str(order.total),
+            currency=order.currency,
+            product_ids=_product_ids(order),
+        )
+    )
+    return order
+
+
+@transaction.atomic
+def order_cancel(*, order_id: int, actor=None, reason: str = "") -> Order:
+    """Unpaid: the hold is released. Paid: the units go back on the shelf
+    (refund the money with order_refund)."""
+    order = _lock(order_id)
+    was_paid = order.status != S.PENDING_PAYMENT
+    _move(order, S.CANCELLED, actor=actor, note=reason or _("Cancelled"))
+    if was_paid:
+        back = stock_restock(quantities=_quantities(order))
+        _announce_back_in_stock(back)
+    else:
+        stock_release(quantities=_quantities(order))
+    if order.coupon_id:
+        from shop.models import Coupon, CouponRedemption
+
+        CouponRedemption.objects.filter(order=order).delete()
+        Coupon.objects.filter(pk=order.coupon_id, times_used__gt=0).update(
+            times_used=F("times_used") - 1
+        )
+    publish(events.OrderCancelled(order_id=order.pk, user_id=order.user_id, was_paid=was_paid))
+    return order
+
+
+def _announce_back_in_stock(variant_ids: list[int]) -> None:
+    from shop.models import Variant
+
+    for variant in Variant.objects.filter(pk__in=variant_ids):
+        publish(events.VariantBackInStock(variant_id=variant.pk, product_id=variant.product_id))
+
+
+@transaction.atomic
+def order_fulfil(*, order_id: int, carrier: str, tracking_number: str, actor=None) -> Order:
+    order = _lock(order_id)
+    order.carrier = carrier.strip()[:60]
+    order.tracking_number = tracking_number.strip()[:80]
+    _move(
+        order,
+        S.FULFILLED,
+        actor=actor,
+        note=f"{order.carrier} {order.tracking_number}".strip(),
+        fields=["carrier", "tracking_number"],
+    )
+    publish(
+        events.OrderFulfilled(
+            order_id=order.pk,
+            user_id=order.user_id,
+            carrier=order.carrier,
+            tracking_number=order.tracking_number,
+        )
+    )
+    return order
+
+
+@transaction.atomic
+def order_mark_delivered(*, order_id: int, actor=None) -> Order:
+    order = _lock(order_id)
+    _move(order, S.DELIVERED, actor=actor)
+    publish(events.OrderDelivered(order_id=order.pk, user_id=order.user_id))
+    return order
+
+
+@transaction.atomic
+def order_complete(*, order_id: int, actor=None) -> Order:
+    order = _lock(order_id)
+    _move(order, S.COMPLETED, actor=actor)
+    publish(events.OrderCompleted(order_id=order.pk, user_id=order.user_id))
+    return order
+
+
+@transaction.atomic
+def order_refund(
+    *, order_id: int, amount: Decimal | None = None, actor=None, reason: str = ""
+) -> Order:
+    """Refund part or all of a paid order. A full refund ends the order."""
+    order = _lock(order_id)
+    if order.status in {S.PENDING_PAYMENT, S.CANCELLED, S.REFUNDED}:
+        raise ApplicationError(
+            _("Only paid orders can be refunded."), code="invalid_transition", status_code=409
+        )
+    remaining = order.total - order.refunded_total
+    amount = remaining if amount is None else Decimal(amount)
+    if amount <= 0 or amount > remaining:
+        raise ApplicationError(
+            _("Refund between 0 and %(remaining)s.") % {"remaining": remaining},
+            code="invalid_amount",
+        )
+    order.refunded_total += amount
+    full = order.refunded_total == order.total
+    note = reason or _("Refunded %(amount)s") % {"amount": amount}
+    if full:
+        _move(order, S.REFUNDED, actor=actor, note=note, fields=["refunded_total"])
+    else:
+        order.save(update_fields=["refunded_total", "updated_at"])
+        OrderHistory.objects.create(
+            order=order,
+            from_status=order.status,
+            to_status=order.status,
+            note=note,
+            actor=actor if actor is not None and actor.is_authenticated else None,
+        )
+    publish(
+        events.OrderRefunded(
+            order_id=order.pk,
+            user_id=order.user_id,
+            amount=str(amount),
+            refunded_total=str(order.refunded_total),
+            full=full,
+        )
+    )
+    return order
+
+
+def orders_expire_unpaid(*, limit: int = 200) -> int:
+    """Cancel unpaid orders whose stock hold ran out (beat task)."""
+    expired = list(
+        Order.objects.filter(status=S.PENDING_PAYMENT, reserved_until__lt=timezone.now())
+        .order_by("reserved_until")
+        .values_list("pk", flat=True)[:limit]
+    )
+    count = 0
+    for order_id in expired:
+        with transaction.atomic():
+            order = (
+                Order.objects.select_for_update(skip_locked=True)
+                .filter(pk=order_id, status=S.PENDING_PAYMENT)
+                .first()
+            )
+            if order is None:
+                continue
+            order_cancel(order_id=order.pk, reason=_("Payment did not arrive in time"))
+            count += 1
+    return count
+
+
+@transaction.atomic
+def payment_start(*, order: Order, data: dict) -> PaymentResult:
+    """Run the order's gateway. A success pays the order at once."""
+    gateway = payments.get_gateway(order.payment_gateway)
+    order = _lock(order.pk)
+    if order.status != S.PENDING_PAYMENT:
+        raise ApplicationError(
+            _("This order is not waiting for payment."), code="not_payable", status_code=409
+        )
+    result = gateway.start(order=order, data=data)
+    Payment.objects.create(
+        order=order,
+        gateway=gateway.code,
+        reference=result.reference,
+        amount=order.total,
+        status={"succeeded": Payment.Status.SUCCEEDED, "failed": Payment.Status.FAILED}.get(
+            result.status, Payment.Status.PENDING
+        ),
+        message=str(result.message)[:255],
+    )
+    if result.status == "succeeded":
+        order_mark_paid(order_id=order.pk, payment_reference=result.reference)
+    return result
+
+
+def payment_webhook_handle(*, gateway_code: str, body: bytes, headers) -> str:
+    """Verify, then apply a gateway notification once. Returns "processed",
+    "duplicate" or "ignored". Raises InvalidWebhook on a bad signature."""
+    gateway = payments.get_gateway(gateway_code)
+    notice = gateway.parse_webhook(body=body, headers=headers)
+    try:
+        with transaction.atomic():
+            WebhookReceipt.objects.create(
+                gateway=gateway.code,
+                event_id=notice.event_id,
+                payload={
+                    "order": notice.order_number,
+                    "status": notice.status,
+                    "reference": notice.reference,
+                    "amount": str(notice.amount),
+                },
+            )
+            order = Order.objects.filter(number=notice.order_number).first()
+            if order is None or notice.amount != order.total:
+                return "ignored"
+            Payment.objects.filter(order=order, reference=notice.reference).update(
+                status=Payment.Status.SUCCEEDED
+                if notice.status == "succeeded"
+                else Payment.Status.FAILED
+            )
+            if notice.status == "succeeded" and order.status == S.PENDING_PAYMENT:
+                order_mark_paid(order_id=order.pk, payment_reference=notice.reference)
+            return "processed"
+    except IntegrityError:
+        return "duplicate"
