@@ -41,5 +41,7 @@ class DeleteAccountForm(forms.Form):
     def clean_confirm(self) -> str:
         value = self.cleaned_data["confirm"]
         if value.strip().upper() != "DELETE":
-            raise forms.ValidationError(_("Type DELETE to confirm that you want to delete your account."))
+            raise forms.ValidationError(
+                _("Type DELETE to confirm that you want to delete your account.")
+            )
         return value

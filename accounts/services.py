@@ -6,6 +6,7 @@ from allauth.account.models import EmailAddress
 from allauth.mfa.models import Authenticator
 from allauth.socialaccount.models import SocialAccount
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -29,32 +30,46 @@ def profile_update(
     remove_avatar: bool = False,
 ) -> User:
     """Change the public profile. `avatar` is an untrusted upload: it is
-    validated and re-encoded before anything is stored."""
+    validated and re-encoded before anything is stored, and stored only once
+    every other field is valid. Raises ValidationError keyed by field."""
     user = User.objects.select_for_update().get(pk=user.pk)
-    fields = ["updated_at"] if hasattr(user, "updated_at") else []
+    fields = []
     if display_name is not None:
         user.display_name = display_name.strip()
         fields.append("display_name")
     if bio is not None:
         user.bio = bio.strip()
         fields.append("bio")
-    old_avatar = user.avatar.name if user.avatar else ""
+    clean_avatar = None
     if avatar is not None:
-        clean = image_reencode(
-            avatar,
-            max_bytes=settings.AVATAR_MAX_BYTES,
-            max_pixels=settings.AVATAR_MAX_PIXELS,
-            square_size=settings.AVATAR_SIZE,
-        )
-        user.avatar.save(clean.name, clean, save=False)
+        try:
+            clean_avatar = image_reencode(
+                avatar,
+                max_bytes=settings.AVATAR_MAX_BYTES,
+                max_pixels=settings.AVATAR_MAX_PIXELS,
+                square_size=settings.AVATAR_SIZE,
+            )
+        except ValidationError as exc:
+            raise ValidationError({"avatar": exc.error_list}) from None
+    user.full_clean(exclude=["password", "avatar"])
+
+    old_avatar = user.avatar.name if user.avatar else ""
+    storage = user.avatar.storage
+    new_avatar = ""
+    if clean_avatar is not None:
+        user.avatar.save(clean_avatar.name, clean_avatar, save=False)
+        new_avatar = user.avatar.name
         fields.append("avatar")
     elif remove_avatar and old_avatar:
         user.avatar = ""
         fields.append("avatar")
-    user.full_clean(exclude=["password", "avatar"])
-    user.save(update_fields=fields)
+    try:
+        user.save(update_fields=fields)
+    except Exception:
+        if new_avatar:
+            storage.delete(new_avatar)
+        raise
     if old_avatar and "avatar" in fields:
-        storage = user.avatar.storage
         transaction.on_commit(lambda: storage.delete(old_avatar))
     return user
 

@@ -37,7 +37,7 @@ def profile(request):
                     remove_avatar=form.cleaned_data.get("remove_avatar", False),
                 )
             except ValidationError as exc:
-                form.add_error("avatar", exc)
+                _add_service_errors(form, exc)
             else:
                 messages.success(request, _("Your profile was saved."))
                 return redirect("accounts:profile")
@@ -62,13 +62,24 @@ def profile(request):
     )
 
 
+def _add_service_errors(form, exc: ValidationError) -> None:
+    """Show a service's refusal on the field it names, or above the form."""
+    if not hasattr(exc, "error_dict"):
+        form.add_error(None, exc)
+        return
+    for field, errors in exc.error_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
 @login_required
 @require_POST
 def token_create(request):
     form = ApiTokenForm(request.POST)
     if form.is_valid():
         try:
-            token, key = services.api_token_create(user=request.user, name=form.cleaned_data["name"])
+            token, key = services.api_token_create(
+                user=request.user, name=form.cleaned_data["name"]
+            )
         except ApplicationError as exc:
             messages.error(request, exc.message)
         else:

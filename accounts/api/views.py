@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -31,7 +30,15 @@ class MeApi(APIView):
 
         class Meta:
             model = User
-            fields = ["id", "email", "display_name", "bio", "avatar", "email_verified", "date_joined"]
+            fields = [
+                "id",
+                "email",
+                "display_name",
+                "bio",
+                "avatar",
+                "email_verified",
+                "date_joined",
+            ]
 
         def get_avatar(self, user: User) -> str | None:
             if not user.avatar:
@@ -49,10 +56,9 @@ class MeApi(APIView):
     def patch(self, request):
         serializer = self.InputSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        try:
-            user = services.profile_update(user=request.user, **serializer.validated_data)
-        except ValidationError as exc:
-            raise serializers.ValidationError({"avatar": exc.messages}) from exc
+        # A refused field raises Django's ValidationError, keyed by field;
+        # the API exception handler turns it into the usual 400 body.
+        user = services.profile_update(user=request.user, **serializer.validated_data)
         return Response(self.OutputSerializer(user, context={"request": request}).data)
 
 
