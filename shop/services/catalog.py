@@ -1,0 +1,167 @@
+"""Catalog writes: products, variants, images, and the denormalised fields
+listing pages read (min_price, in_stock, search_vector)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.contrib.postgres.search import SearchVector
+from django.db import connection, transaction
+from django.db.models import F, Min, Value
+from django.utils.text import slugify
+
+from core.images import image_reencode
+from core.markdown import render_markdown
+from shop.models import Product, ProductImage, Variant
+from shop.services.stock import stock_set
+
+IMAGE_MAX_BYTES = 8 * 1024 * 1024
+IMAGE_MAX_PIXELS = 40_000_000
+# The sizes the pages use, made once at upload.
+IMAGE_LARGE_SIDE = 1200
+IMAGE_CARD_SIDE = 480
+IMAGE_THUMB_SIDE = 120
+
+
+def unique_slug(model, text: str, *, exclude_pk=None, max_length: int = 200) -> str:
+    base = slugify(text)[: max_length - 8] or "item"
+    slug, n = base, 2
+    qs = model.objects.all() if exclude_pk is None else model.objects.exclude(pk=exclude_pk)
+    while qs.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def product_refresh(*, product_id: int) -> None:
+    """Recompute what listing pages read from the product row alone:
+    the from-price, whether anything is in stock, the rendered description
+    and (on PostgreSQL) the weighted search vector."""
+    product = Product.objects.select_related("brand").get(pk=product_id)
+    variants = Variant.objects.filter(product_id=product_id, is_active=True)
+    min_price = variants.aggregate(m=Min("price"))["m"] or Decimal("0")
+    in_stock = variants.filter(stock__gt=F("reserved")).exists()
+    updates = {
+        "min_price": min_price,
+        "in_stock": in_stock,
+        "description_html": render_markdown(product.description),
+    }
+    if connection.vendor == "postgresql":
+        tags = " ".join(product.tags.names())
+        updates["search_vector"] = (
+            SearchVector(Value(product.name), weight="A", config="simple")
+            + SearchVector(
+                Value(product.brand.name if product.brand else ""), weight="B", config="simple"
+            )
+            + SearchVector(Value(tags), weight="B", config="simple")
+            + SearchVector(Value(product.description), weight="C", config="simple")
+        )
+    Product.objects.filter(pk=product_id).update(**updates)
+
+
+@transaction.atomic
+def product_create(
+    *,
+    name: str,
+    category,
+    price: Decimal,
+    sku: str,
+    stock: int = 0,
+    brand=None,
+    description: str = "",
+    tags: list[str] | None = None,
+    is_published: bool = False,
+    slug: str = "",
+    **fields,
+) -> Product:
+    """A product with its default variant (a product without options)."""
+    product = Product.objects.create(
+        name=name,
+        slug=slug or unique_slug(Product, name),
+        category=category,
+        brand=brand,
+        description=description,
+        is_published=is_published,
+        **fields,
+    )
+    if tags:
+        product.tags.set(tags)
+    Variant.objects.create(product=product, sku=sku, price=price, stock=stock)
+    product_refresh(product_id=product.pk)
+    product.refresh_from_db()
+    return product
+
+
+@transaction.atomic
+def variant_add(
+    *,
+    product: Product,
+    sku: str,
+    price: Decimal,
+    stock: int = 0,
+    options: dict | None = None,
+    compare_at_price: Decimal | None = None,
+) -> Variant:
+    variant = Variant.objects.create(
+        product=product,
+        sku=sku,
+        price=price,
+        stock=stock,
+        options=options or {},
+        compare_at_price=compare_at_price,
+        position=product.variants.count(),
+    )
+    product_refresh(product_id=product.pk)
+    return variant
+
+
+@transaction.atomic
+def variant_set_stock(*, variant_id: int, stock: int) -> bool:
+    """Staff sets stock (under the row lock). Returns True, and announces it,
+    when the variant comes back in stock."""
+    from core.events import publish
+    from shop.events import VariantBackInStock
+
+    back = stock_set(variant_id=variant_id, stock=stock)
+    variant = Variant.objects.get(pk=variant_id)
+    product_refresh(product_id=variant.product_id)
+    if back:
+        publish(VariantBackInStock(variant_id=variant.pk, product_id=variant.product_id))
+    return back
+
+
+@transaction.atomic
+def product_image_add(
+    *, product: Product, upload, alt_text: str = "", position: int | None = None
+) -> ProductImage:
+    """Check and re-encode an untrusted upload; make the page sizes now."""
+    large = image_reencode(
+        upload, max_bytes=IMAGE_MAX_BYTES, max_pixels=IMAGE_MAX_PIXELS, max_side=IMAGE_LARGE_SIDE
+    )
+    card = image_reencode(
+        large, max_bytes=IMAGE_MAX_BYTES, max_pixels=IMAGE_MAX_PIXELS, square_size=IMAGE_CARD_SIDE
+    )
+    thumb = image_reencode(
+        large, max_bytes=IMAGE_MAX_BYTES, max_pixels=IMAGE_MAX_PIXELS, square_size=IMAGE_THUMB_SIDE
+    )
+    image = ProductImage(
+        product=product,
+        alt_text=alt_text or product.name,
+        position=product.images.count() if position is None else position,
+    )
+    image.image.save("large.webp", large, save=False)
+    image.card.save("card.webp", card, save=False)
+    image.thumb.save("thumb.webp", thumb, save=False)
+    image.save()
+    return image
+
+
+@transaction.atomic
+def products_set_published(*, product_ids: list[int], published: bool) -> int:
+    return Product.objects.filter(pk__in=product_ids).update(is_published=published)
+
+
+def products_refresh_all() -> int:
+    ids = list(Product.objects.values_list("pk", flat=True))
+    for pk in ids:
+        product_refresh(product_id=pk)
+    return len(ids)
