@@ -27,6 +27,7 @@ urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("profile/", include("accounts.urls")),
+    path("shop/", include("shop.urls")),
     prefix_default_language=False,
 )
 
