@@ -132,7 +132,10 @@ def user_export_data(*, user: User) -> dict:
     }
     for fn in hooks.get_hooks(hooks.USER_DATA_EXPORT):
         section, section_data = fn(user)
-        data[section] = section_data
+        # A section never replaces one already exported (the account's own,
+        # or another app's): the export must stay complete and truthful.
+        key = section if section not in data else f"{section} ({fn.__module__})"
+        data[key] = section_data
     data["exported_at"] = timezone.now().isoformat()
     return data
 
