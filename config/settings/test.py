@@ -4,7 +4,7 @@ REDIS_URL are set (CI), SQLite otherwise."""
 from __future__ import annotations
 
 from .base import *  # noqa: F403
-from .base import INSTALLED_APPS, SECURE_CSP, VAR_DIR, env
+from .base import INSTALLED_APPS, VAR_DIR, env
 
 DEBUG = False
 SECRET_KEY = "test-only-secret-key"
@@ -15,5 +15,6 @@ MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 CELERY_TASK_EAGER_PROPAGATES = True
 AXES_FAILURE_LIMIT = 5
-SECURE_CSP = SECURE_CSP
-REST_FRAMEWORK_THROTTLE_WRITES = "1000/min"
+# Per-process cache: tests never touch (or flush) a shared Redis, and each
+# test starts with empty rate limits (conftest clears it).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
