@@ -228,3 +228,13 @@ def test_logged_in_pages_have_no_inline_styles(client, user, url_name):
     html = _html(response)
     assert 'style="' not in html
     assert "<style" not in html
+
+
+@pytest.mark.django_db
+def test_language_switcher_form_works_without_javascript(client):
+    # when
+    response = client.post(reverse("set_language"), {"language": "id", "next": "/"})
+
+    # then
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/id/"
