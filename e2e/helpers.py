@@ -41,8 +41,9 @@ def link_in(message, path_fragment: str) -> str:
 
 
 def code_in(message) -> str:
-    """The sign-in code: a line of its own, upper-case letters and digits."""
-    match = re.search(r"^\s*([A-Z0-9]{6,})\s*$", message.body, re.MULTILINE)
+    """The sign-in code: a line of its own, upper-case letters and digits in
+    dash-separated groups (allauth writes e.g. ``DXHQ-GTLP``)."""
+    match = re.search(r"^\s*([A-Z0-9]{3,}(?:-[A-Z0-9]{3,})*)\s*$", message.body, re.MULTILINE)
     assert match, f"no code in:\n{message.body}"
     return match.group(1)
 
