@@ -3,6 +3,7 @@ Indonesian translation."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -238,3 +239,18 @@ def test_language_switcher_form_works_without_javascript(client):
     # then
     assert response.status_code == 302
     assert response.headers["Location"] == "/id/"
+
+
+def test_indonesian_translations_keep_their_placeholders():
+    polib = pytest.importorskip("polib")
+    placeholder = re.compile(r"%\(\w+\)[sd]|\{\{ ?\w+ ?\}\}")
+    catalog = polib.pofile(str(PO_FILE))
+
+    mismatched = [
+        entry.msgid
+        for entry in catalog
+        if not entry.msgid_plural
+        and sorted(placeholder.findall(entry.msgid)) != sorted(placeholder.findall(entry.msgstr))
+    ]
+
+    assert mismatched == []
