@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 from accounts import services
 from accounts.models import ApiToken, User
 from accounts.permissions import has_verified_email
+from core.api.schema import AUTH_ERRORS, NOT_FOUND, WRITE_ERRORS
 
 
 class MeApi(APIView):
@@ -18,12 +19,14 @@ class MeApi(APIView):
     permission_classes = [IsAuthenticated]
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
+    @extend_schema_serializer(component_name="MeUpdate")
     class InputSerializer(serializers.Serializer):
         display_name = serializers.CharField(max_length=60, required=False, allow_blank=True)
         bio = serializers.CharField(max_length=500, required=False, allow_blank=True)
         avatar = serializers.FileField(required=False)
         remove_avatar = serializers.BooleanField(required=False, default=False)
 
+    @extend_schema_serializer(component_name="Me")
     class OutputSerializer(serializers.ModelSerializer):
         avatar = serializers.SerializerMethodField()
         email_verified = serializers.SerializerMethodField()
@@ -48,11 +51,11 @@ class MeApi(APIView):
         def get_email_verified(self, user: User) -> bool:
             return has_verified_email(user)
 
-    @extend_schema(responses=OutputSerializer)
+    @extend_schema(responses={200: OutputSerializer, **AUTH_ERRORS})
     def get(self, request):
         return Response(self.OutputSerializer(request.user, context={"request": request}).data)
 
-    @extend_schema(request=InputSerializer, responses=OutputSerializer)
+    @extend_schema(request=InputSerializer, responses={200: OutputSerializer, **WRITE_ERRORS})
     def patch(self, request):
         serializer = self.InputSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
@@ -62,6 +65,7 @@ class MeApi(APIView):
         return Response(self.OutputSerializer(user, context={"request": request}).data)
 
 
+@extend_schema_serializer(component_name="ApiToken")
 class ApiTokenOutputSerializer(serializers.ModelSerializer):
     class Meta:
         model = ApiToken
@@ -71,21 +75,23 @@ class ApiTokenOutputSerializer(serializers.ModelSerializer):
 class ApiTokenListApi(APIView):
     permission_classes = [IsAuthenticated]
 
+    @extend_schema_serializer(component_name="ApiTokenCreate")
     class InputSerializer(serializers.Serializer):
         name = serializers.CharField(max_length=60)
 
+    @extend_schema_serializer(component_name="ApiTokenCreated")
     class CreatedSerializer(ApiTokenOutputSerializer):
         key = serializers.CharField(read_only=True, help_text="Shown once; store it now.")
 
         class Meta(ApiTokenOutputSerializer.Meta):
             fields = [*ApiTokenOutputSerializer.Meta.fields, "key"]
 
-    @extend_schema(responses=ApiTokenOutputSerializer(many=True))
+    @extend_schema(responses={200: ApiTokenOutputSerializer(many=True), **AUTH_ERRORS})
     def get(self, request):
         tokens = ApiToken.objects.filter(user=request.user)
         return Response(ApiTokenOutputSerializer(tokens, many=True).data)
 
-    @extend_schema(request=InputSerializer, responses={201: CreatedSerializer})
+    @extend_schema(request=InputSerializer, responses={201: CreatedSerializer, **WRITE_ERRORS})
     def post(self, request):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -97,7 +103,7 @@ class ApiTokenListApi(APIView):
 class ApiTokenDetailApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses={204: None})
+    @extend_schema(responses={204: None, **AUTH_ERRORS, **NOT_FOUND, 429: WRITE_ERRORS[429]})
     def delete(self, request, token_id: int):
         services.api_token_revoke(user=request.user, token_id=token_id)
         return Response(status=status.HTTP_204_NO_CONTENT)
