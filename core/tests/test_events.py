@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from allauth.mfa.totp.internal.auth import (
 )
 from django.contrib import admin
 from django.contrib.messages.storage.cookie import CookieStorage
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
@@ -557,3 +558,89 @@ def test_relay_is_not_held_back_by_the_publish_pause(monkeypatch):
     assert sent == 1
     delivery.refresh_from_db()
     assert delivery.status == OutboxDelivery.Status.DELIVERED
+
+
+# --- concurrency (PostgreSQL row locks) ---------------------------------------------------
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_a_delivery_being_handled_does_not_hold_back_the_same_events_other_deliveries(
+    postgres_required, subscribers
+):
+    # given: one delivery of an event is mid-handler in another worker (thread)
+    started, release = threading.Event(), threading.Event()
+
+    def slow(event: ProbePinged) -> None:
+        started.set()
+        release.wait(timeout=10)
+
+    subscribe(ProbePinged)(slow)
+    slow_delivery = OutboxDeliveryFactory(handler=events.handler_name(slow))
+    other = OutboxDeliveryFactory(event=slow_delivery.event)
+    outcome: dict = {}
+
+    def other_worker() -> None:
+        try:
+            outcome["slow"] = services.outbox_delivery_attempt(delivery_id=slow_delivery.pk)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=other_worker)
+    thread.start()
+    try:
+        assert started.wait(timeout=10)
+
+        # when
+        delivered = services.outbox_delivery_attempt(delivery_id=other.pk)
+    finally:
+        release.set()
+        thread.join(timeout=10)
+
+    # then
+    assert delivered is True
+    assert outcome["slow"] is True
+    assert ProbeRecord.objects.filter(event_id=other.event_id).count() == 1
+    assert set(OutboxDelivery.objects.values_list("status", flat=True)) == {"delivered"}
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_a_delivery_being_handled_is_skipped_not_handled_twice(postgres_required, subscribers):
+    # given
+    started, release = threading.Event(), threading.Event()
+    calls: list = []
+
+    def slow(event: ProbePinged) -> None:
+        calls.append(event.event_id)
+        started.set()
+        release.wait(timeout=10)
+
+    subscribers[ProbePinged.event_type] = {RECORD_PING: slow}
+    delivery = OutboxDeliveryFactory()
+    outcome: dict = {}
+
+    def first_worker() -> None:
+        try:
+            outcome["first"] = services.outbox_delivery_attempt(delivery_id=delivery.pk)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=first_worker)
+    thread.start()
+    try:
+        assert started.wait(timeout=10)
+
+        # when
+        second = services.outbox_deliver_event(event_id=delivery.event_id)
+    finally:
+        release.set()
+        thread.join(timeout=10)
+
+    # then
+    assert second == 0
+    assert outcome["first"] is True
+    assert len(calls) == 1
+    delivery.refresh_from_db()
+    assert delivery.status == OutboxDelivery.Status.DELIVERED
+    assert delivery.attempts == 1
