@@ -7,8 +7,14 @@ class ApplicationError(Exception):
 
     status_code = 400
 
-    def __init__(self, message: str, *, code: str = "invalid", extra: dict | None = None,
-                 status_code: int | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str = "invalid",
+        extra: dict | None = None,
+        status_code: int | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.code = code

@@ -1,8 +1,6 @@
-"""Every API error has one shape:
-
-    {"detail": "Human readable message.", "code": "machine_code",
-     "errors": {"field": ["message", ...]}}     # only for validation errors
-"""
+"""Every API error has one shape: `{"detail": "Human readable message.",
+"code": "machine_code"}`, plus `"errors": {"field": ["message", ...]}` for
+validation errors (documented in core.api.schema)."""
 
 from __future__ import annotations
 
@@ -36,7 +34,11 @@ def exception_handler(exc, context):
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, ApplicationError):
         return Response(
-            {"detail": exc.message, "code": exc.code, **({"errors": exc.extra} if exc.extra else {})},
+            {
+                "detail": exc.message,
+                "code": exc.code,
+                **({"errors": exc.extra} if exc.extra else {}),
+            },
             status=exc.status_code,
         )
 
