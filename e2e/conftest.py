@@ -83,13 +83,12 @@ def compiled_translations() -> bool:
         for po in catalogues
     ):
         call_command("compilemessages", ignore=[".venv", "node_modules"], verbosity=0)
-        from django.utils import translation
         from django.utils.translation import trans_real
 
-        # Catalogues already loaded in this process were read without the new .mo.
+        # Catalogues this process already loaded were read without the new .mo
+        # (what Django's own setting_changed handler for LOCALE_PATHS resets).
         trans_real._translations = {}
-        trans_real._active = type(trans_real._active)()
-        translation.deactivate()
+        trans_real._default = None
     return True
 
 
@@ -124,17 +123,21 @@ def browser_problems(page, live_server) -> BrowserProblems:
             watch.add(f"console {message.type}: {text} ({where})")
 
     def on_response(response) -> None:
+        # A page may answer 4xx on purpose (an invalid form is a 400); a
+        # subresource may not, and nothing may answer 5xx.
         request = response.request
-        if (
-            response.status >= 400
-            and request.resource_type != "document"
-            and response.url.startswith(watch.origin)
+        is_page = request.resource_type == "document"
+        if response.url.startswith(watch.origin) and (
+            response.status >= 500 or (response.status >= 400 and not is_page)
         ):
             watch.add(f"{request.resource_type} {response.url} answered {response.status}")
 
     def on_request_failed(request) -> None:
-        if request.url.startswith(watch.origin):
-            watch.add(f"request failed: {request.url} ({request.failure})")
+        # ERR_ABORTED is a request cut short by the next navigation, not a fault;
+        # a missing file shows up as its 4xx response above.
+        failure = request.failure or ""
+        if request.url.startswith(watch.origin) and "ERR_ABORTED" not in failure:
+            watch.add(f"request failed: {request.url} ({failure})")
 
     page.on("console", on_console)
     page.on("pageerror", lambda error: watch.add(f"page error: {error}"))

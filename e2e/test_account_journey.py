@@ -69,6 +69,11 @@ def test_member_signs_up_verifies_sets_up_totp_and_edits_profile(page: Page, liv
     page.goto(base + "/")
     stylesheets = expect_stylesheets_applied(page)
     assert any("/static/" in href for href in stylesheets), stylesheets
+    # kampung.js marks the page .js, and kampung.css then shrinks the language
+    # form's submit button to 1 px (the select submits itself)
+    expect(page.locator("html")).to_have_class(re.compile(r"\bjs\b"))
+    submit_box = page.locator(".language-submit").bounding_box()
+    assert submit_box and submit_box["width"] <= 1, submit_box
 
     # when they sign up, they are logged in and asked to verify the address
     sign_up(page, base)
