@@ -143,6 +143,7 @@ class CeleryWorker:
     def start(self, *, timeout: float = 30.0) -> bool:
         self.directory.mkdir(parents=True, exist_ok=True)
         env = {**os.environ, **self.env, "PYTHONUNBUFFERED": "1"}
+        started_at = len(self.log())  # a restart appends to the same log
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(  # noqa: S603 - fixed argument list
                 [
@@ -168,7 +169,7 @@ class CeleryWorker:
             )
         return (
             wait_until(
-                lambda: self.process.poll() is not None or " ready." in self.log(),
+                lambda: self.process.poll() is not None or " ready." in self.log()[started_at:],
                 timeout=timeout,
             )
             and self.process.poll() is None
@@ -177,6 +178,12 @@ class CeleryWorker:
     def stop(self) -> None:
         if self.process is not None:
             _end_process_group(self.process)
+
+    def kill(self) -> None:
+        """SIGKILL the worker and its embedded beat: no shutdown, no ack."""
+        assert self.process is not None
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
 
     def log(self) -> str:
         try:

@@ -17,7 +17,7 @@ from django.db import connection, transaction
 from conftest import require_service
 from core.events import publish
 from core.models import OutboxDelivery
-from core.testing.probe.events import ProbePinged
+from core.testing.probe.events import ProbePinged, ProbeSlowed
 from core.testing.probe.models import ProbeRecord
 from core.testing.processes import CeleryWorker, RedisServer, database_url, wait_until
 
@@ -83,23 +83,32 @@ def outbox(postgres_required, outbox_worker, outbox_redis, celery_broker, settin
     print(f"--- redis log (tail) ---\n{outbox_redis.log_tail(1500)}")
 
 
-def _records(event: ProbePinged) -> int:
+def _records(event: ProbePinged | ProbeSlowed) -> int:
     return ProbeRecord.objects.filter(event_id=event.event_id).count()
 
 
-def _delivered(event: ProbePinged) -> bool:
+def _delivered(event: ProbePinged | ProbeSlowed) -> bool:
     return OutboxDelivery.objects.filter(
         event_id=event.event_id, status=OutboxDelivery.Status.DELIVERED
     ).exists()
 
 
-def _wait_delivered(worker: CeleryWorker, *pending: ProbePinged) -> None:
+def _wait_delivered(worker: CeleryWorker, *pending: ProbePinged | ProbeSlowed) -> None:
     assert wait_until(lambda: all(_delivered(e) for e in pending), timeout=DELIVERY_TIMEOUT), (
         f"not delivered within {DELIVERY_TIMEOUT} s; worker log:\n{worker.log_tail()}"
     )
 
 
-def _timed_publish(*pending: ProbePinged) -> float:
+def _being_handled(event: ProbeSlowed) -> bool:
+    """The worker holds the delivery row lock while its handler runs."""
+    with transaction.atomic():
+        pending = OutboxDelivery.objects.filter(
+            event_id=event.event_id, status=OutboxDelivery.Status.PENDING
+        )
+        return pending.exists() and not pending.select_for_update(skip_locked=True).exists()
+
+
+def _timed_publish(*pending: ProbePinged | ProbeSlowed) -> float:
     started = time.monotonic()
     with transaction.atomic():
         for event in pending:
@@ -184,3 +193,36 @@ def test_publish_while_redis_hangs_returns_within_seconds_and_each_event_is_deli
     # then
     assert [_records(e) for e in pending] == [1, 1, 1]
     assert all(_delivered(e) for e in pending)
+
+
+def test_worker_killed_mid_handler_leaves_the_event_to_the_relay_after_restart(outbox):
+    # given: the handler is running in the worker when it is killed
+    event = ProbeSlowed(note="worker killed mid-handler", seconds=3)
+    _timed_publish(event)
+    assert wait_until(lambda: _being_handled(event), timeout=DELIVERY_TIMEOUT, interval=0.05), (
+        outbox.log_tail()
+    )
+    killed_pid = outbox.pid
+
+    # when
+    outbox.kill()
+
+    # then: its transaction died with it
+    delivery = OutboxDelivery.objects.get(event_id=event.event_id)
+    assert delivery.status == OutboxDelivery.Status.PENDING
+    assert delivery.attempts == 0
+    assert _records(event) == 0
+
+    # when the worker comes back (the module's later tests use it too)
+    assert outbox.start(), f"the worker did not restart:\n{outbox.log_tail()}"
+    _wait_delivered(outbox, event)
+    time.sleep(3 * RELAY_INTERVAL)
+
+    # then
+    assert _records(event) == 1
+    record = ProbeRecord.objects.get(event_id=event.event_id)
+    assert record.handled_by_pid == outbox.pid
+    assert record.handled_by_pid != killed_pid
+    delivery.refresh_from_db()
+    assert delivery.status == OutboxDelivery.Status.DELIVERED
+    assert delivery.attempts == 1
