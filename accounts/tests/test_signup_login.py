@@ -45,6 +45,8 @@ def test_signup_by_email_creates_user_and_sends_verification_mail(client):
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["new.member@example.com"]
     assert "/accounts/confirm-email/" in mail.outbox[0].body
+    assert "Kampung" in mail.outbox[0].body
+    assert "example.com" not in mail.outbox[0].body.replace("@example.com", "")
     assert any(t.endswith("UserSignedUp") for t in _outbox_types())
 
 
