@@ -9,11 +9,4 @@ class ShopConfig(AppConfig):
     verbose_name = _("Shop")
 
     def ready(self) -> None:
-        from core import hooks
-
-        # Receivers (signal/event handlers) are imported here, above the demo data.
-
-        # Demo catalog for `manage.py seed_demo`, after the demo accounts (order 0).
-        from shop import demo
-
-        hooks.register(hooks.DEMO_DATA, demo.seed_shop, order=10)
+        from shop import receivers  # noqa: F401

@@ -1,3 +1,445 @@
+"""Cart, checkout and payment pages. Views parse input, call a service and
+render; a refused request shows the service's message with its 4xx status
+and changes nothing."""
+
 from __future__ import annotations
 
-urlpatterns: list = []
+import json
+import logging
+
+from django.contrib import messages
+from django.db.models import Prefetch
+from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import path, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from core.exceptions import ApplicationError
+from shop import payments
+from shop.context_processors import cart_item_count, cart_to_fill, current_cart
+from shop.forms import CartAddForm, CartLineForm, CheckoutForm, PaymentRetryForm, first_error
+from shop.models import Address, Cart, Coupon, Order, ProductImage, ShippingMethod
+from shop.payments.base import InvalidWebhook
+from shop.services.addresses import address_save_from_checkout
+from shop.services.cart import cart_add, cart_remove, cart_set_quantity
+from shop.services.checkout import checkout_place_order
+from shop.services.orders import payment_start, payment_webhook_handle
+from shop.services.pricing import coupon_validate, quote_build
+from shop.services.stock import SoldOut
+from shop.views.account import accessible_order, order_context, remember_order
+
+logger = logging.getLogger(__name__)
+
+CART_UPDATED_EVENT = "shop:cart-updated"
+
+
+# ------------------------------------------------------------------ cart
+def _cart_lines(cart: Cart | None) -> list:
+    if cart is None:
+        return []
+    return list(
+        cart.lines.select_related("variant__product").prefetch_related(
+            Prefetch(
+                "variant__product__images",
+                queryset=ProductImage.objects.order_by("position", "pk"),
+            )
+        )
+    )
+
+
+def _thumb_url(product) -> str:
+    images = list(product.images.all())  # prefetched
+    if images and images[0].thumb:
+        return images[0].thumb.url
+    return ""
+
+
+def cart_context(request, *, cart: Cart | None = None, error: str = "") -> dict:
+    cart = cart if cart is not None else current_cart(request)
+    lines = _cart_lines(cart)
+    quote = quote_build(
+        lines=[(line.variant, line.quantity) for line in lines],
+        shipping_method=None,
+        coupon=None,
+        user=request.user,
+    )
+    rows = []
+    for line, quoted in zip(lines, quote.lines, strict=True):
+        variant = line.variant
+        rows.append(
+            {
+                "line": line,
+                "variant": variant,
+                "product": variant.product,
+                "thumb": _thumb_url(variant.product),
+                "unit_price": quoted.unit_price,
+                "line_total": quoted.line_total,
+                "short": line.quantity > variant.available,
+                "available": variant.available,
+                "buyable": variant.is_active and variant.product.is_published,
+            }
+        )
+    return {
+        "rows": rows,
+        "subtotal": quote.subtotal,
+        "item_count": sum(line.quantity for line in lines),
+        "cart_error": error,
+        "can_checkout": bool(rows) and not any(r["short"] or not r["buyable"] for r in rows),
+    }
+
+
+def _safe_next(request, default: str) -> str:
+    target = request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
+
+
+def _with_cart_event(response: HttpResponse, request) -> HttpResponse:
+    response["HX-Trigger"] = json.dumps({CART_UPDATED_EVENT: {"count": cart_item_count(request)}})
+    return response
+
+
+def _cart_panel(request, *, status: int = 200, error: str = "", notice: str = "") -> HttpResponse:
+    context = cart_context(request, error=error)
+    context["cart_notice"] = notice
+    response = render(request, "shop/cart/_cart.html", context, status=status)
+    return _with_cart_event(response, request)
+
+
+def _cart_refusal(request, message: str, status: int) -> HttpResponse:
+    """A refused cart action: the cart as it is, the reason, a 4xx."""
+    if request.htmx:
+        return _cart_panel(request, status=status, error=message)
+    messages.error(request, message)
+    return render(request, "shop/cart/detail.html", cart_context(request), status=status)
+
+
+@never_cache
+@require_GET
+def cart_detail(request):
+    return render(request, "shop/cart/detail.html", cart_context(request))
+
+
+@require_POST
+def cart_add_view(request):
+    form = CartAddForm(request.POST)
+    if not form.is_valid():
+        return _cart_add_refusal(request, first_error(form), 400)
+    cart = cart_to_fill(request)
+    try:
+        line = cart_add(
+            cart=cart,
+            variant_id=form.cleaned_data["variant_id"],
+            quantity=form.cleaned_data["quantity"],
+        )
+    except ApplicationError as exc:
+        return _cart_add_refusal(request, exc.message, exc.status_code)
+    message = _("Added %(item)s to your cart.") % {"item": line.variant}
+    if request.htmx:
+        response = render(
+            request,
+            "shop/cart/_added.html",
+            {"message": message, "count": cart_item_count(request), "ok": True},
+        )
+        return _with_cart_event(response, request)
+    messages.success(request, message)
+    return redirect(_safe_next(request, reverse("shop:cart")))
+
+
+def _cart_add_refusal(request, message: str, status: int) -> HttpResponse:
+    if request.htmx:
+        return render(
+            request,
+            "shop/cart/_added.html",
+            {"message": message, "count": cart_item_count(request), "ok": False},
+            status=status,
+        )
+    return _cart_refusal(request, message, status)
+
+
+@require_POST
+def cart_line_update(request, line_id: int):
+    form = CartLineForm(request.POST)
+    if not form.is_valid():
+        return _cart_refusal(request, first_error(form), 400)
+    cart = current_cart(request)
+    if cart is None:
+        return _cart_refusal(request, _("That item is not in your cart."), 404)
+    try:
+        line = cart_set_quantity(cart=cart, line_id=line_id, quantity=form.cleaned_data["quantity"])
+    except ApplicationError as exc:
+        return _cart_refusal(request, exc.message, exc.status_code)
+    message = _("Your cart was updated.") if line else _("The item was removed from your cart.")
+    if request.htmx:
+        return _cart_panel(request, notice=message)
+    messages.success(request, message)
+    return redirect("shop:cart")
+
+
+@require_POST
+def cart_line_remove(request, line_id: int):
+    cart = current_cart(request)
+    if cart is None:
+        return _cart_refusal(request, _("That item is not in your cart."), 404)
+    try:
+        cart_remove(cart=cart, line_id=line_id)
+    except ApplicationError as exc:
+        return _cart_refusal(request, exc.message, exc.status_code)
+    message = _("The item was removed from your cart.")
+    if request.htmx:
+        return _cart_panel(request, notice=message)
+    messages.success(request, message)
+    return redirect("shop:cart")
+
+
+# -------------------------------------------------------------- checkout
+COUPON_CODES = {
+    "coupon_invalid",
+    "coupon_expired",
+    "coupon_used_up",
+    "coupon_minimum",
+    "coupon_used_by_you",
+    "coupon_first_order",
+}
+FIELD_FOR_CODE = {
+    "email_required": "email",
+    "shipping_invalid": "shipping_method",
+    "shipping_required": "shipping_method",
+    "address_required": "line1",
+    "payment_method_invalid": "payment_method",
+    **dict.fromkeys(COUPON_CODES, "coupon_code"),
+}
+
+
+def _addresses(request) -> list[Address]:
+    if not request.user.is_authenticated:
+        return []
+    return list(Address.objects.filter(user=request.user))
+
+
+def _checkout_form(request, data=None) -> CheckoutForm:
+    return CheckoutForm(
+        data,
+        user=request.user,
+        addresses=_addresses(request),
+        shipping_methods=ShippingMethod.objects.filter(is_active=True),
+    )
+
+
+def _chosen_shipping(form: CheckoutForm) -> ShippingMethod | None:
+    methods = list(form.fields["shipping_method"].queryset)
+    wanted = form.data.get("shipping_method") if form.is_bound else None
+    wanted = wanted or form.fields["shipping_method"].initial
+    chosen = next((m for m in methods if str(m.pk) == str(wanted)), None)
+    return chosen or (methods[0] if methods else None)
+
+
+def _display_coupon(request, form: CheckoutForm, subtotal) -> tuple[Coupon | None, str]:
+    """The coupon the summary shows, or the reason it does not apply."""
+    code = (form.data.get("coupon_code") or "").strip() if form.is_bound else ""
+    if not code:
+        return None, ""
+    coupon = Coupon.objects.filter(code__iexact=code).first()
+    if coupon is None:
+        return None, _("This coupon is not valid.")
+    try:
+        coupon_validate(
+            coupon=coupon,
+            subtotal=subtotal,
+            user=request.user,
+            email=(form.data.get("email") or "").strip().lower(),
+        )
+    except ApplicationError as exc:
+        return None, exc.message
+    return coupon, ""
+
+
+def _render_checkout(request, form: CheckoutForm, cart: Cart, *, status: int = 200):
+    lines = _cart_lines(cart)
+    pairs = [(line.variant, line.quantity) for line in lines]
+    shipping = _chosen_shipping(form)
+    base_quote = quote_build(lines=pairs, shipping_method=shipping, coupon=None, user=request.user)
+    coupon, coupon_error = _display_coupon(request, form, base_quote.subtotal)
+    if coupon_error and "coupon_code" not in form.errors:
+        form.add_error("coupon_code", coupon_error)
+    quote = (
+        quote_build(lines=pairs, shipping_method=shipping, coupon=coupon, user=request.user)
+        if coupon
+        else base_quote
+    )
+    methods = list(form.fields["shipping_method"].queryset)
+    context = {
+        "form": form,
+        "quote": quote,
+        "rows": [
+            {"quoted": quoted, "thumb": _thumb_url(quoted.variant.product)}
+            for quoted in quote.lines
+        ],
+        "shipping": shipping,
+        "shipping_options": [
+            {"method": method, "cost": method.cost_for(base_quote.subtotal)} for method in methods
+        ],
+        "gateways": form.gateways,
+        "card_gateways": [code for code, g in form.gateways.items() if g.collects_card],
+    }
+    return render(request, "shop/checkout/checkout.html", context, status=status)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def checkout(request):
+    cart = current_cart(request)
+    # A POST goes on with an emptied cart: it may be the second click of a
+    # submit whose order exists (the service answers with that order).
+    if cart is None or (request.method == "GET" and not cart.lines.exists()):
+        messages.info(request, _("Your cart is empty."))
+        return redirect("shop:cart")
+
+    if request.method == "GET":
+        return _render_checkout(request, _checkout_form(request), cart)
+
+    form = _checkout_form(request, request.POST)
+    if request.POST.get("action") == "apply_coupon":
+        # Recompute the summary with the coupon; nothing is placed or saved.
+        form.is_valid()
+        form.errors.clear()
+        coupon_code = (request.POST.get("coupon_code") or "").strip()
+        response = _render_checkout(request, form, cart)
+        if coupon_code and "coupon_code" in form.errors:
+            response.status_code = 400
+        return response
+    if not form.is_valid():
+        return _render_checkout(request, form, cart, status=400)
+
+    data = form.cleaned_data
+    shipping = data.get("shipping_method")
+    try:
+        order = checkout_place_order(
+            cart=cart,
+            user=request.user,
+            email=data["email"],
+            shipping_address=form.shipping_address(),
+            shipping_method_id=shipping.pk if shipping else None,
+            payment_gateway=data["payment_method"],
+            coupon_code=data.get("coupon_code") or "",
+            idempotency_key=data["idempotency_key"],
+            note=data.get("note") or "",
+        )
+    except SoldOut as exc:
+        messages.error(request, exc.message)
+        return redirect("shop:cart")
+    except ApplicationError as exc:
+        field = FIELD_FOR_CODE.get(exc.code)
+        form.add_error(field if field in form.fields else None, exc.message)
+        return _render_checkout(request, form, cart, status=exc.status_code)
+
+    remember_order(request, order)
+    if data.get("save_address") and form.chosen_address() is None and form.shipping_address():
+        try:
+            address_save_from_checkout(user=request.user, data=form.shipping_address())
+        except ApplicationError:
+            logger.info("checkout address not saved", extra={"order": order.number})
+    return _pay(request, order, card_number=data.get("card_number") or "")
+
+
+def _pay(request, order: Order, *, card_number: str) -> HttpResponse:
+    """Start the payment once; a replayed submit finds the order's payment
+    already started and just shows where it stands."""
+    complete = redirect("shop:checkout_complete", number=order.number)
+    if order.status != Order.Status.PENDING_PAYMENT or order.payments.exists():
+        return complete
+    try:
+        result = payment_start(order=order, data={"card_number": card_number})
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return complete
+    if result.status == "failed":
+        messages.error(
+            request,
+            _("%(reason)s Your order is saved and waits for payment: try another card.")
+            % {"reason": result.message or _("The payment did not go through.")},
+        )
+        return redirect("shop:order_pay", number=order.number)
+    if result.redirect_url:
+        return redirect(result.redirect_url)
+    return complete
+
+
+@never_cache
+@require_GET
+def checkout_complete(request, number: str):
+    order = accessible_order(request, number)
+    return render(request, "shop/checkout/complete.html", order_context(request, order))
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def order_pay(request, number: str):
+    """Retry a declined card on the same pending order."""
+    order = accessible_order(request, number)
+    gateway = payments.get_gateway(order.payment_gateway)
+    if order.status != Order.Status.PENDING_PAYMENT or not gateway.collects_card:
+        return redirect("shop:checkout_complete", number=order.number)
+    form = PaymentRetryForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                result = payment_start(
+                    order=order, data={"card_number": form.cleaned_data["card_number"]}
+                )
+            except ApplicationError as exc:
+                messages.error(request, exc.message)
+                return redirect("shop:checkout_complete", number=order.number)
+            if result.status != "failed":
+                if result.redirect_url:
+                    return redirect(result.redirect_url)
+                return redirect("shop:checkout_complete", number=order.number)
+            form = PaymentRetryForm()
+            form.add_error("card_number", result.message or _("The payment did not go through."))
+            status = 402
+        else:
+            status = 400
+    context = order_context(request, order)
+    context["form"] = form
+    return render(request, "shop/checkout/pay.html", context, status=status)
+
+
+# --------------------------------------------------------------- webhook
+@csrf_exempt
+@require_POST
+def payment_webhook(request, gateway: str):
+    try:
+        outcome = payment_webhook_handle(
+            gateway_code=gateway, body=request.body, headers=request.headers
+        )
+    except InvalidWebhook:
+        return HttpResponseBadRequest("invalid webhook")
+    except ApplicationError as exc:
+        if exc.code == "payment_method_invalid":
+            return JsonResponse({"detail": exc.message, "code": exc.code}, status=404)
+        # The money arrived for an order that can no longer take it (its
+        # hold expired): acknowledge so the gateway stops retrying, and
+        # leave a trail for staff to refund.
+        logger.warning("webhook refused", extra={"gateway": gateway, "code": exc.code})
+        return JsonResponse({"status": "refused", "detail": exc.message})
+    return JsonResponse({"status": outcome})
+
+
+urlpatterns = [
+    path("cart/", cart_detail, name="cart"),
+    path("cart/add/", cart_add_view, name="cart_add"),
+    path("cart/lines/<int:line_id>/", cart_line_update, name="cart_update"),
+    path("cart/lines/<int:line_id>/remove/", cart_line_remove, name="cart_remove"),
+    path("checkout/", checkout, name="checkout"),
+    path("checkout/complete/<str:number>/", checkout_complete, name="checkout_complete"),
+    path("orders/<str:number>/pay/", order_pay, name="order_pay"),
+    path("payments/<str:gateway>/webhook/", payment_webhook, name="payment_webhook"),
+]
