@@ -1,17 +1,22 @@
 from __future__ import annotations
 
 import json
+import time
 
+from allauth.account import app_settings as allauth_account_settings
+from allauth.account.authentication import get_authentication_records
 from allauth.account.decorators import reauthentication_required
 from allauth.account.models import EmailAddress
 from allauth.mfa.utils import is_mfa_enabled
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -61,6 +66,10 @@ def profile(request):
         },
         status=status,
     )
+
+
+def _can_reauthenticate(user) -> bool:
+    return user.has_usable_password() or is_mfa_enabled(user)
 
 
 def _add_service_errors(form, exc: ValidationError) -> None:
@@ -115,9 +124,22 @@ def data_export(request):
     return response
 
 
+def _logged_in_recently(request) -> bool:
+    records = get_authentication_records(request, request.user)
+    timeout = allauth_account_settings.REAUTHENTICATION_TIMEOUT
+    return bool(records) and time.time() - records[-1]["at"] < timeout
+
+
 @login_required
 @reauthentication_required
 def account_delete(request):
+    if not _can_reauthenticate(request.user) and not _logged_in_recently(request):
+        # allauth lets accounts with neither a password nor two-factor (social
+        # login only) through reauthentication_required unchallenged; for them
+        # a fresh login is the re-authentication.
+        logout(request)
+        messages.info(request, _("Log in again to delete your account."))
+        return redirect_to_login(reverse("accounts:delete"), reverse("account_login"))
     if request.method == "POST":
         form = DeleteAccountForm(request.POST)
         if form.is_valid():

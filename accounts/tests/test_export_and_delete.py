@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import time
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from allauth.mfa.totp.internal.auth import (
     hotp_value,
 )
 from allauth.socialaccount.models import SocialAccount
+from django.core import mail
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -316,3 +318,45 @@ def test_deletion_asks_other_apps_to_anonymise(doomed):
 
     # then
     assert seen == [doomed.pk]
+
+
+def _social_only_user():
+    user = UserFactory(email="social@example.com", verified=True)
+    user.set_unusable_password()
+    user.save()
+    SocialAccount.objects.create(user=user, provider="google", uid="g-9")
+    return user
+
+
+def test_social_only_account_with_an_old_session_must_log_in_again_to_delete(client):
+    # given: no password and no two-factor, so allauth has nothing to ask for
+    user = _social_only_user()
+    client.force_login(user)
+
+    # when
+    response = client.post(reverse("accounts:delete"), {"confirm": "DELETE"})
+
+    # then
+    assert response.status_code == 302
+    assert response.url.startswith(reverse("account_login"))
+    assert "_auth_user_id" not in client.session
+    user.refresh_from_db()
+    assert user.is_active
+    assert user.deleted_at is None
+
+
+def test_social_only_account_just_logged_in_can_delete(client):
+    # given: a fresh login (here by emailed code) counts as re-authentication
+    user = _social_only_user()
+    client.post(reverse("account_request_login_code"), {"email": user.email})
+    code = re.search(r"^\s*([A-Z0-9]{4}-?[A-Z0-9]{4})\s*$", mail.outbox[-1].body, re.M).group(1)
+    client.post(reverse("account_confirm_login_code"), {"code": code})
+    assert int(client.session["_auth_user_id"]) == user.pk
+
+    # when
+    response = client.post(reverse("accounts:delete"), {"confirm": "DELETE"})
+
+    # then
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.deleted_at is not None

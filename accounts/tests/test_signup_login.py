@@ -218,3 +218,20 @@ def test_password_reset_for_an_unknown_email_changes_nothing(client):
     assert response.status_code == 302
     user.refresh_from_db()
     assert user.check_password(PASSWORD)
+
+
+def test_following_the_verification_link_twice_publishes_one_event(client):
+    # given
+    client.post(
+        reverse("account_signup"),
+        {"email": "member@example.com", "password1": PASSWORD, "password2": PASSWORD},
+    )
+    link = _link_in(mail.outbox[0], "/accounts/confirm-email/")
+    client.post(link)
+
+    # when
+    response = client.post(link)
+
+    # then
+    assert response.status_code < 500
+    assert OutboxEvent.objects.filter(event_type__endswith="EmailVerified").count() == 1
