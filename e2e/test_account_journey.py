@@ -78,7 +78,7 @@ def test_member_signs_up_verifies_sets_up_totp_and_edits_profile(page: Page, liv
     # when they sign up, they are logged in and asked to verify the address
     sign_up(page, base)
     expect(page).to_have_url(re.compile(r"/profile/$"))
-    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    expect(page.get_by_role("heading", level=1, name="Your profile")).to_be_visible()
     expect(page.get_by_text(re.compile(rf"confirmation.*{re.escape(EMAIL)}", re.I))).to_be_visible()
     expect(account_menu(page)).to_contain_text("siti")
 
@@ -151,6 +151,7 @@ def test_member_signs_up_verifies_sets_up_totp_and_edits_profile(page: Page, liv
     expect(page).to_have_url(re.compile(r"/profile/$"))
     expect(account_menu(page)).to_contain_text(DISPLAY_NAME)
     expect(page.locator("#id_display_name")).to_have_value(DISPLAY_NAME)
+    expect(page.get_by_text("An authenticator app protects your account.")).to_be_visible()
     page.screenshot(path=tmp_path / "journey-end.png", full_page=True)
 
 
