@@ -402,8 +402,12 @@ def order_pay(request, number: str):
                 if result.redirect_url:
                     return redirect(result.redirect_url)
                 return redirect("shop:checkout_complete", number=order.number)
-            form = PaymentRetryForm()
-            form.add_error("card_number", result.message or _("The payment did not go through."))
+            # Show the reason, never the card number that was typed.
+            form = PaymentRetryForm(data={})
+            form.is_valid()
+            form.errors["card_number"] = form.error_class(
+                [result.message or _("The payment did not go through.")]
+            )
             status = 402
         else:
             status = 400
