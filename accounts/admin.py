@@ -4,11 +4,14 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from accounts.forms import AdminUserChangeForm, AdminUserCreationForm
 from accounts.models import ApiToken, User
 
 
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    form = AdminUserChangeForm
+    add_form = AdminUserCreationForm
     ordering = ["-date_joined"]
     list_display = ["email", "display_name", "is_staff", "is_active", "date_joined", "last_login"]
     list_filter = ["is_staff", "is_superuser", "is_active", "groups"]

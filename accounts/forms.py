@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth import forms as auth_forms
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -45,3 +46,33 @@ class DeleteAccountForm(forms.Form):
                 _("Type DELETE to confirm that you want to delete your account.")
             )
         return value
+
+
+def _clean_admin_email(form) -> str:
+    """Emails are stored lower-case (allauth logs in by the lower-cased
+    address) and are unique whatever their case."""
+    email = form.cleaned_data["email"].strip().lower()
+    others = User.objects.filter(email__iexact=email)
+    if form.instance.pk:
+        others = others.exclude(pk=form.instance.pk)
+    if others.exists():
+        raise forms.ValidationError(_("A user with this email address already exists."))
+    return email
+
+
+class AdminUserCreationForm(auth_forms.AdminUserCreationForm):
+    class Meta:
+        model = User
+        fields = ["email"]
+
+    def clean_email(self) -> str:
+        return _clean_admin_email(self)
+
+
+class AdminUserChangeForm(auth_forms.UserChangeForm):
+    class Meta:
+        model = User
+        fields = "__all__"
+
+    def clean_email(self) -> str:
+        return _clean_admin_email(self)

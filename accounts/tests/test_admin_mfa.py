@@ -186,3 +186,96 @@ def test_admin_login_does_not_redirect_to_another_site(client):
     # then
     assert response.status_code == 302
     assert not response.url.startswith("https://evil.example")
+
+
+@pytest.fixture
+def admin_client(client):
+    staff = StaffFactory()
+    secret = _with_totp(staff)
+    _log_in_with_password_and_totp(client, staff, secret)
+    return client
+
+
+@pytest.mark.parametrize(
+    "url_name",
+    [
+        "admin:accounts_user_changelist",
+        "admin:accounts_user_add",
+        "admin:accounts_apitoken_changelist",
+    ],
+)
+def test_account_admin_pages_load(admin_client, url_name):
+    # given
+    UserFactory()
+
+    # when
+    response = admin_client.get(reverse(url_name), {"q": "example"})
+
+    # then
+    assert response.status_code == 200
+
+
+def test_user_admin_change_page_loads(admin_client):
+    # given
+    user = UserFactory()
+
+    # when
+    response = admin_client.get(reverse("admin:accounts_user_change", args=[user.pk]))
+
+    # then
+    assert response.status_code == 200
+
+
+def test_staff_can_add_a_user_in_the_admin(admin_client):
+    # when
+    response = admin_client.post(
+        reverse("admin:accounts_user_add"),
+        {
+            "email": "New.Staff@Example.com",
+            "password1": "a-long-enough-password-77",
+            "password2": "a-long-enough-password-77",
+            "usable_password": "true",
+        },
+    )
+
+    # then
+    assert response.status_code == 302
+    from accounts.models import User
+
+    assert User.objects.filter(email="new.staff@example.com").exists()
+
+
+def test_admin_refuses_an_email_that_differs_only_in_case(admin_client):
+    # given
+    UserFactory(email="taken@example.com")
+
+    # when
+    response = admin_client.post(
+        reverse("admin:accounts_user_add"),
+        {
+            "email": "TAKEN@example.com",
+            "password1": "a-long-enough-password-77",
+            "password2": "a-long-enough-password-77",
+            "usable_password": "true",
+        },
+    )
+
+    # then
+    assert response.status_code == 200
+    assert "email" in response.context["adminform"].form.errors
+    from accounts.models import User
+
+    assert User.objects.filter(email__iexact="taken@example.com").count() == 1
+
+
+def test_database_refuses_emails_that_differ_only_in_case():
+    # given
+    from django.db import IntegrityError, transaction
+
+    from accounts.models import User
+
+    UserFactory(email="taken@example.com")
+
+    # when / then
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.bulk_create([User(email="Taken@Example.com")])
