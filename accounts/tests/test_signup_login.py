@@ -5,6 +5,7 @@ import re
 import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
@@ -235,3 +236,34 @@ def test_following_the_verification_link_twice_publishes_one_event(client):
     # then
     assert response.status_code < 500
     assert OutboxEvent.objects.filter(event_type__endswith="EmailVerified").count() == 1
+
+
+def test_login_code_stops_working_after_too_many_wrong_guesses(client):
+    # given
+    UserFactory(email="member@example.com", verified=True)
+    client.post(reverse("account_request_login_code"), {"email": "member@example.com"})
+    code = _code_in(mail.outbox[0])
+    for _ in range(3):
+        client.post(reverse("account_confirm_login_code"), {"code": "AAAA-AAAA"})
+
+    # when
+    response = client.post(reverse("account_confirm_login_code"), {"code": code})
+
+    # then
+    assert response.status_code < 500
+    assert "_auth_user_id" not in client.session
+
+
+def test_requesting_login_codes_is_rate_limited_per_address(client):
+    # given
+    UserFactory(email="member@example.com", verified=True)
+    for _ in range(3):
+        Client().post(reverse("account_request_login_code"), {"email": "member@example.com"})
+    sent = len(mail.outbox)
+
+    # when
+    response = client.post(reverse("account_request_login_code"), {"email": "member@example.com"})
+
+    # then
+    assert response.status_code in {200, 429}
+    assert len(mail.outbox) == sent
