@@ -110,6 +110,7 @@ def order_context(request, order: Order) -> dict:
             pending and last_payment and last_payment.status == last_payment.Status.FAILED
         ),
         "access_key": request.GET.get("key", ""),
+        "prices_include_tax": settings.SHOP_PRICES_INCLUDE_TAX,
     }
 
 

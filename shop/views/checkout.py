@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import logging
 
+from django.conf import settings
 from django.contrib import messages
 from django.db.models import Prefetch
 from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
@@ -288,6 +289,7 @@ def _render_checkout(request, form: CheckoutForm, cart: Cart, *, status: int = 2
         ],
         "gateways": form.gateways,
         "card_gateways": [code for code, g in form.gateways.items() if g.collects_card],
+        "prices_include_tax": settings.SHOP_PRICES_INCLUDE_TAX,
     }
     return render(request, "shop/checkout/checkout.html", context, status=status)
 
@@ -361,11 +363,7 @@ def _pay(request, order: Order, *, card_number: str) -> HttpResponse:
         messages.error(request, exc.message)
         return complete
     if result.status == "failed":
-        messages.error(
-            request,
-            _("%(reason)s Your order is saved and waits for payment: try another card.")
-            % {"reason": result.message or _("The payment did not go through.")},
-        )
+        # The payment page says it was declined and asks for another card.
         return redirect("shop:order_pay", number=order.number)
     if result.redirect_url:
         return redirect(result.redirect_url)
