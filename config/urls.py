@@ -5,10 +5,11 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path, re_path
 from django.views.static import serve
-from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from core import views as core_views
+from shop import sitemaps as shop_sitemaps
+from shop.views import catalog as shop_catalog_views
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
@@ -16,14 +17,12 @@ urlpatterns = [
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
-    path(
-        "robots.txt",
-        TemplateView.as_view(template_name="robots.txt", content_type="text/plain"),
-    ),
+    path("robots.txt", shop_sitemaps.robots_txt, name="robots_txt"),
+    path("sitemap.xml", shop_sitemaps.sitemap, name="sitemap"),
 ]
 
 urlpatterns += i18n_patterns(
-    path("", core_views.HomeView.as_view(), name="home"),
+    path("", shop_catalog_views.home, name="home"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("profile/", include("accounts.urls")),

@@ -360,6 +360,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.tasks.relay_outbox",
         "schedule": OUTBOX_RELAY_INTERVAL,
     },
+    "flush-product-view-counts": {
+        "task": "shop.viewcounts.flush_product_view_counts",
+        "schedule": 60.0,
+    },
 }
 
 # --- Logging (structlog) ------------------------------------------------------

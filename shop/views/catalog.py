@@ -1,3 +1,257 @@
+"""Storefront pages: home, category listing, product, search and the
+suggest-as-you-type fragment. Views parse input, call selectors and render."""
+
 from __future__ import annotations
 
-urlpatterns: list = []
+import re
+
+from django import forms
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import NoReverseMatch, path, reverse
+from django.utils.html import strip_tags
+from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_safe
+
+from core.money import format_money
+from shop import selectors
+from shop.viewcounts import product_view_record
+
+RECENTLY_VIEWED_COOKIE = "shop_recent"
+RECENTLY_VIEWED_MAX_AGE = 30 * 24 * 60 * 60
+SLUG_RE = re.compile(r"^[-a-zA-Z0-9_]{1,140}$")
+QUERY_MAX_LENGTH = 100
+
+
+class ListingForm(forms.Form):
+    """The GET filters of a listing page; invalid values are ignored, never
+    an error page."""
+
+    min_price = forms.DecimalField(
+        label=_("Min price"), required=False, min_value=0, max_digits=12, decimal_places=2
+    )
+    max_price = forms.DecimalField(
+        label=_("Max price"), required=False, min_value=0, max_digits=12, decimal_places=2
+    )
+    tag = forms.SlugField(label=_("Tag"), required=False, max_length=100)
+    in_stock = forms.BooleanField(label=_("In stock only"), required=False)
+    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=selectors.sort_choices)
+
+    def filters(self, *, default_sort: str = selectors.DEFAULT_SORT) -> selectors.ProductFilters:
+        self.is_valid()  # fields that fail validation are left out of cleaned_data
+        data = self.cleaned_data
+        brands = tuple(
+            slug for slug in self.data.getlist("brand")[:20] if SLUG_RE.match(slug or "")
+        )
+        return selectors.ProductFilters(
+            min_price=data.get("min_price"),
+            max_price=data.get("max_price"),
+            brands=brands,
+            tag=data.get("tag") or "",
+            in_stock=bool(data.get("in_stock")),
+            sort=data.get("sort") or default_sort,
+        )
+
+
+def _cart_add_url() -> str:
+    # The cart lives in another module; the page still renders without it.
+    try:
+        return reverse("shop:cart_add")
+    except NoReverseMatch:
+        return "#"
+
+
+def _recently_viewed_ids(request: HttpRequest) -> list[int]:
+    """Kept in a signed cookie rather than the database session: recording a
+    product view must not turn a GET into a session-table write."""
+    raw = request.get_signed_cookie(
+        RECENTLY_VIEWED_COOKIE, default="", max_age=RECENTLY_VIEWED_MAX_AGE
+    )
+    ids: list[int] = []
+    for part in (raw or "").split(",")[: selectors.RECENTLY_VIEWED_MAX]:
+        if part.isdigit():
+            ids.append(int(part))
+    return ids
+
+
+def _remember_viewed(response: HttpResponse, ids: list[int]) -> None:
+    response.set_signed_cookie(
+        RECENTLY_VIEWED_COOKIE,
+        ",".join(str(pk) for pk in ids),
+        max_age=RECENTLY_VIEWED_MAX_AGE,
+        httponly=True,
+        samesite="Lax",
+    )
+
+
+def meta_description(product) -> str:
+    if product.seo_description:
+        return product.seo_description
+    text = " ".join(strip_tags(product.description_html or product.description).split())
+    return Truncator(text).chars(155)
+
+
+# ------------------------------------------------------------------- views
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    base = selectors.product_visible_queryset(user=request.user)
+    context = {
+        "for_you": selectors.products_for_you(user=request.user, base=base),
+        "featured": selectors.products_featured(base=base),
+        "new_arrivals": selectors.products_new(base=base),
+        "best_sellers": selectors.products_best_selling(base=base),
+        "categories": list(selectors.category_roots()),
+    }
+    return render(request, "shop/catalog/home.html", context)
+
+
+@require_safe
+def product_list(request: HttpRequest, slug: str | None = None) -> HttpResponse:
+    """All products (`/shop/`) or one category with its descendants."""
+    category = None
+    breadcrumbs: list = []
+    children: list = []
+    listing = selectors.product_visible_queryset(user=request.user)
+    if slug is not None:
+        category = selectors.category_get(slug=slug)
+        if category is None:
+            raise Http404(_("No such category."))
+        breadcrumbs = selectors.category_breadcrumbs(category=category)
+        children = list(selectors.category_children(category=category))
+        listing = selectors.category_products(category=category, base=listing)
+    else:
+        children = list(selectors.category_roots())
+
+    form = ListingForm(request.GET)
+    filters = form.filters()
+    facets = selectors.product_facets(queryset=listing)
+    filtered = selectors.product_filter(queryset=listing, filters=filters)
+    page = selectors.product_page(
+        queryset=selectors.product_sort(queryset=filtered, sort=filters.sort),
+        page=request.GET.get("page"),
+    )
+    context = {
+        "category": category,
+        "breadcrumbs": breadcrumbs,
+        "children": children,
+        "form": form,
+        "filters": filters,
+        "facets": facets,
+        "page": page,
+        "products": page.object_list,
+        "sort_choices": selectors.sort_choices(),
+        "canonical_url": request.build_absolute_uri(
+            category.get_absolute_url() if category else reverse("shop:index")
+        ),
+    }
+    return render(request, "shop/catalog/product_list.html", context)
+
+
+@require_safe
+def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    product = selectors.product_get_for_page(slug=slug, user=request.user)
+    if product is None:
+        raise Http404(_("No such product."))
+    # Cache only: the view count reaches the database in a periodic task.
+    product_view_record(product_id=product.pk)
+
+    base = selectors.product_visible_queryset(user=request.user)
+    variants = selectors.product_variants(product=product)
+    variant_data = []
+    for variant in variants:
+        label, level = selectors.stock_status(available=variant.available)
+        variant.stock_label, variant.stock_level = label, level
+        variant_data.append(
+            {
+                "id": variant.pk,
+                "label": variant.options_label,
+                "price": format_money(variant.price),
+                "compare_at": format_money(variant.compare_at_price) if variant.on_sale else "",
+                "available": variant.available,
+                "status": label,
+                "level": level,
+            }
+        )
+    selected = next((v for v in variants if v.available > 0), variants[0] if variants else None)
+    recent_ids = _recently_viewed_ids(request)
+    images = selectors.product_images(product=product)
+    context = {
+        "product": product,
+        "breadcrumbs": selectors.category_breadcrumbs(category=product.category),
+        "images": images,
+        "main_image": images[0] if images else None,
+        "variants": variants,
+        "variant_data": variant_data,
+        "selected": selected,
+        "sold_out": not any(v.available > 0 for v in variants),
+        "tags": list(product.tags.all()),
+        "related": selectors.products_related(product=product, base=base),
+        "bought_together": selectors.products_bought_together(product=product, base=base),
+        "recently_viewed": selectors.products_recently_viewed(
+            ids=recent_ids, base=base, exclude=product.pk
+        ),
+        "cart_add_url": _cart_add_url(),
+        "store_currency": settings.STORE_CURRENCY,
+        "canonical_url": request.build_absolute_uri(product.get_absolute_url()),
+        "meta_description": meta_description(product),
+    }
+    response = render(request, "shop/catalog/product_detail.html", context)
+    _remember_viewed(
+        response, selectors.recently_viewed_push(ids=recent_ids, product_id=product.pk)
+    )
+    return response
+
+
+@require_safe
+def search(request: HttpRequest) -> HttpResponse:
+    query = " ".join(request.GET.get("q", "").split())[:QUERY_MAX_LENGTH]
+    sort = request.GET.get("sort", selectors.SEARCH_SORT)
+    base = selectors.product_visible_queryset(user=request.user)
+    page = None
+    if query:
+        results = selectors.product_search(query=query, base=base)
+        if sort in selectors.SORTS:
+            results = selectors.product_sort(queryset=results, sort=sort)
+        else:
+            sort = selectors.SEARCH_SORT
+        page = selectors.product_page(queryset=results, page=request.GET.get("page"))
+    context = {
+        "query": query,
+        "page": page,
+        "products": page.object_list if page else [],
+        "sort": sort,
+        "sort_choices": [(selectors.SEARCH_SORT, _("Best match")), *selectors.sort_choices()],
+    }
+    if page is None or not page.paginator.count:
+        # Help the shopper on: categories to browse and what others buy.
+        context["categories"] = list(selectors.category_roots())
+        context["popular"] = selectors.products_best_selling(base=base, limit=4) or (
+            selectors.products_new(base=base, limit=4)
+        )
+    response = render(request, "shop/catalog/search.html", context)
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@require_safe
+def search_suggest(request: HttpRequest) -> HttpResponse:
+    """An HTML fragment for htmx: up to six product names for the header box."""
+    query = " ".join(request.GET.get("q", "").split())[:QUERY_MAX_LENGTH]
+    base = selectors.product_visible_queryset(user=request.user)
+    suggestions = selectors.product_suggestions(query=query, base=base)
+    return render(
+        request,
+        "shop/catalog/_suggestions.html",
+        {"query": query, "suggestions": suggestions},
+    )
+
+
+urlpatterns = [
+    path("", product_list, name="index"),
+    path("c/<slug:slug>/", product_list, name="category"),
+    path("p/<slug:slug>/", product_detail, name="product"),
+    path("search/", search, name="search"),
+    path("search/suggest/", search_suggest, name="search_suggest"),
+]
