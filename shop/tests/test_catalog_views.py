@@ -10,7 +10,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from core import hooks
 from shop import viewcounts
@@ -27,6 +27,14 @@ from shop.views.catalog import RECENTLY_VIEWED_COOKIE
 pytestmark = pytest.mark.django_db
 
 WRITE_SQL = re.compile(r"^\s*(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
+
+
+@pytest.fixture(autouse=True)
+def _default_language_after():
+    """A request to /id/ leaves Indonesian active in this thread; later tests'
+    reverse() must not inherit it."""
+    yield
+    translation.deactivate()
 
 
 def _catalog(count: int, *, category=None) -> list[Product]:
