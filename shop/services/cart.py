@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils.translation import gettext as _
 
 from core.exceptions import ApplicationError
@@ -39,19 +38,8 @@ def cart_for_session(*, session_key: str) -> Cart:
     return cart
 
 
-@transaction.atomic
-def cart_add(*, cart: Cart, variant_id: int, quantity: int = 1) -> CartLine:
-    """Add units; the line never exceeds what is available or the line cap."""
-    _check_quantity(quantity)
-    variant = _buyable_variant(variant_id)
-    line = CartLine.objects.select_for_update().filter(cart=cart, variant=variant).first()
-    new_quantity = quantity + (line.quantity if line else 0)
-    if new_quantity > MAX_LINE_QUANTITY:
-        raise ApplicationError(
-            _("You can buy at most %(max)s of one item per order.") % {"max": MAX_LINE_QUANTITY},
-            code="invalid_quantity",
-        )
-    if new_quantity > variant.available:
+def _check_available(variant: Variant, quantity: int) -> None:
+    if quantity > variant.available:
         raise ApplicationError(
             _("Only %(count)s left in stock.") % {"count": variant.available}
             if variant.available
@@ -59,19 +47,32 @@ def cart_add(*, cart: Cart, variant_id: int, quantity: int = 1) -> CartLine:
             code="sold_out",
             status_code=409,
         )
-    if line:
-        line.quantity = new_quantity
-        line.save(update_fields=["quantity", "updated_at"])
-        return line
-    try:
-        with transaction.atomic():
-            return CartLine.objects.create(cart=cart, variant=variant, quantity=quantity)
-    except IntegrityError:
-        # A parallel request added the same variant first: add to its line.
-        CartLine.objects.filter(cart=cart, variant=variant).update(
-            quantity=F("quantity") + quantity
+
+
+@transaction.atomic
+def cart_add(*, cart: Cart, variant_id: int, quantity: int = 1) -> CartLine:
+    """Add units; the line never exceeds what is available or the line cap."""
+    _check_quantity(quantity)
+    variant = _buyable_variant(variant_id)
+    line = CartLine.objects.select_for_update().filter(cart=cart, variant=variant).first()
+    if line is None:
+        try:
+            with transaction.atomic():
+                _check_available(variant, quantity)
+                return CartLine.objects.create(cart=cart, variant=variant, quantity=quantity)
+        except IntegrityError:
+            # A parallel request added the same variant first: add to its line.
+            line = CartLine.objects.select_for_update().get(cart=cart, variant=variant)
+    new_quantity = quantity + line.quantity
+    if new_quantity > MAX_LINE_QUANTITY:
+        raise ApplicationError(
+            _("You can buy at most %(max)s of one item per order.") % {"max": MAX_LINE_QUANTITY},
+            code="invalid_quantity",
         )
-        return CartLine.objects.get(cart=cart, variant=variant)
+    _check_available(variant, new_quantity)
+    line.quantity = new_quantity
+    line.save(update_fields=["quantity", "updated_at"])
+    return line
 
 
 @transaction.atomic
@@ -87,12 +88,7 @@ def cart_set_quantity(*, cart: Cart, line_id: int, quantity: int) -> CartLine | 
         return None
     _check_quantity(quantity)
     variant = _buyable_variant(line.variant_id)
-    if quantity > variant.available:
-        raise ApplicationError(
-            _("Only %(count)s left in stock.") % {"count": variant.available},
-            code="sold_out",
-            status_code=409,
-        )
+    _check_available(variant, quantity)
     line.quantity = quantity
     line.save(update_fields=["quantity", "updated_at"])
     return line

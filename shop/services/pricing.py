@@ -58,9 +58,12 @@ def coupon_validate(*, coupon: Coupon, subtotal: Decimal, user, email: str) -> N
             % {"amount": coupon.minimum_subtotal},
             code="coupon_minimum",
         )
-    who = Q(email__iexact=email) | (Q(user=user) if user and user.is_authenticated else Q())
+    signed_in = user is not None and user.is_authenticated
+    who = Q(email__iexact=email) | (Q(user=user) if signed_in else Q())
     if coupon.usage_limit_per_user is not None:
-        used = CouponRedemption.objects.filter(who, coupon=coupon).count()
+        # A guest order later claimed by the account counts as the account's.
+        redeemed_by = who | (Q(order__user=user) if signed_in else Q())
+        used = CouponRedemption.objects.filter(redeemed_by, coupon=coupon).count()
         if used >= coupon.usage_limit_per_user:
             raise ApplicationError(
                 _("You have already used this coupon."), code="coupon_used_by_you"

@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from django.db import transaction
+from django.db.models import Exists, F, OuterRef
 from django.utils.translation import gettext as _
 
 from core.exceptions import ApplicationError
-from shop.models import Variant
+from shop.models import Product, Variant
 
 
 class SoldOut(ApplicationError):
@@ -47,6 +48,19 @@ def lock_variants(variant_ids: Iterable[int]) -> dict[int, Variant]:
     return {variant.pk: variant for variant in variants}
 
 
+def _refresh_in_stock(variants: Iterable[Variant]) -> None:
+    """Keep the listing pages' denormalised Product.in_stock in step with a
+    stock move (products updated in pk order, like the variants)."""
+    product_ids = sorted({variant.product_id for variant in variants})
+    if not product_ids:
+        return
+    Product.objects.filter(pk__in=product_ids).update(
+        in_stock=Exists(
+            Variant.objects.filter(product=OuterRef("pk"), is_active=True, stock__gt=F("reserved"))
+        )
+    )
+
+
 def stock_reserve(*, quantities: Mapping[int, int]) -> dict[int, Variant]:
     """Hold `quantities` (variant id -> units) for an unpaid order.
     Raises SoldOut, holding nothing, if any line cannot be covered."""
@@ -63,18 +77,26 @@ def stock_reserve(*, quantities: Mapping[int, int]) -> dict[int, Variant]:
         variant = variants[variant_id]
         variant.reserved += quantity
         variant.save(update_fields=["reserved", "updated_at"])
+    _refresh_in_stock(variants.values())
     return variants
 
 
-def stock_release(*, quantities: Mapping[int, int]) -> None:
-    """Give back a hold (unpaid order cancelled or expired)."""
+def stock_release(*, quantities: Mapping[int, int]) -> list[int]:
+    """Give back a hold (unpaid order cancelled or expired). Returns the ids
+    of variants that went from sold out to available."""
     variants = lock_variants(quantities)
+    back_in_stock = []
     for variant_id, quantity in quantities.items():
         variant = variants.get(variant_id)
         if variant is None:
             continue
+        was_available = variant.available > 0
         variant.reserved = max(variant.reserved - quantity, 0)
         variant.save(update_fields=["reserved", "updated_at"])
+        if not was_available and variant.available > 0:
+            back_in_stock.append(variant.pk)
+    _refresh_in_stock(variants.values())
+    return back_in_stock
 
 
 def stock_commit(*, quantities: Mapping[int, int]) -> None:
@@ -87,6 +109,7 @@ def stock_commit(*, quantities: Mapping[int, int]) -> None:
         variant.reserved = max(variant.reserved - quantity, 0)
         variant.stock = max(variant.stock - quantity, 0)
         variant.save(update_fields=["reserved", "stock", "updated_at"])
+    _refresh_in_stock(variants.values())
 
 
 def stock_restock(*, quantities: Mapping[int, int]) -> list[int]:
@@ -103,6 +126,7 @@ def stock_restock(*, quantities: Mapping[int, int]) -> list[int]:
         variant.save(update_fields=["stock", "updated_at"])
         if not was_available and variant.available > 0:
             back_in_stock.append(variant.pk)
+    _refresh_in_stock(variants.values())
     return back_in_stock
 
 
