@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from core.money import quantize
 from shop.payments.base import PaymentGateway, PaymentResult
 
 
@@ -22,7 +23,8 @@ class BankTransferGateway(PaymentGateway):
                 "bank": settings.SHOP_BANK_ACCOUNT["bank"],
                 "account_name": settings.SHOP_BANK_ACCOUNT["account_name"],
                 "account_number": settings.SHOP_BANK_ACCOUNT["account_number"],
-                "amount": str(order.total),
+                # In the currency's unit: "200000" for rupiah, not "200000.00".
+                "amount": str(quantize(order.total, order.currency)),
                 "reference": order.number,
             },
         )

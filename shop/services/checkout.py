@@ -68,7 +68,10 @@ def checkout_place_order(
                 idempotency_key=idempotency_key,
                 note=note,
             )
-    except IntegrityError:
+    except (IntegrityError, ApplicationError):
+        # A concurrent call with the same key won: it emptied the cart (this
+        # call then finds it empty) or inserted the key first (IntegrityError).
+        # Either way the shopper gets the order that call placed.
         if idempotency_key:
             existing = Order.objects.filter(email=email, idempotency_key=idempotency_key).first()
             if existing:
@@ -114,8 +117,9 @@ def _place_order(
 
     # Lock order: coupon row first, then variant rows by pk (stock_reserve).
     coupon = None
+    coupon_code = (coupon_code or "").strip()
     if coupon_code:
-        coupon = Coupon.objects.select_for_update().filter(code__iexact=coupon_code.strip()).first()
+        coupon = Coupon.objects.select_for_update().filter(code__iexact=coupon_code).first()
         if coupon is None:
             raise ApplicationError(_("This coupon is not valid."), code="coupon_invalid")
 

@@ -3,7 +3,7 @@ records history and publishes an event for other apps."""
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -12,8 +12,18 @@ from django.utils.translation import gettext as _
 
 from core.events import publish
 from core.exceptions import ApplicationError
+from core.money import quantize
 from shop import events, payments
-from shop.models import Order, OrderHistory, Payment, Product, WebhookReceipt
+from shop.models import (
+    Coupon,
+    CouponRedemption,
+    Order,
+    OrderHistory,
+    Payment,
+    Product,
+    Variant,
+    WebhookReceipt,
+)
 from shop.payments.base import PaymentResult
 from shop.services.stock import stock_commit, stock_release, stock_restock
 
@@ -101,11 +111,17 @@ def order_mark_paid(*, order_id: int, payment_reference: str = "", actor=None) -
         note=_("Payment received"),
         fields=["payment_reference", "paid_at"],
     )
-    quantities = _quantities(order)
-    stock_commit(quantities=quantities)
-    for line in order.lines.exclude(variant=None).select_related("variant"):
-        Product.objects.filter(pk=line.variant.product_id).update(
-            sales_count=F("sales_count") + line.quantity
+    stock_commit(quantities=_quantities(order))
+    # Product rows in pk order, as the stock services lock them: two payments
+    # touching the same products in another order would deadlock.
+    sold: dict[int, int] = {}
+    for product_id, quantity in order.lines.exclude(variant=None).values_list(
+        "variant__product_id", "quantity"
+    ):
+        sold[product_id] = sold.get(product_id, 0) + quantity
+    for product_id in sorted(sold):
+        Product.objects.filter(pk=product_id).update(
+            sales_count=F("sales_count") + sold[product_id]
         )
     publish(
         events.OrderPaid(
@@ -127,25 +143,22 @@ def order_cancel(*, order_id: int, actor=None, reason: str = "") -> Order:
     order = _lock(order_id)
     was_paid = order.status != S.PENDING_PAYMENT
     _move(order, S.CANCELLED, actor=actor, note=reason or _("Cancelled"))
-    if was_paid:
-        back = stock_restock(quantities=_quantities(order))
-        _announce_back_in_stock(back)
-    else:
-        stock_release(quantities=_quantities(order))
+    # The coupon row before the variant rows: the order checkout locks them in.
     if order.coupon_id:
-        from shop.models import Coupon, CouponRedemption
-
         CouponRedemption.objects.filter(order=order).delete()
         Coupon.objects.filter(pk=order.coupon_id, times_used__gt=0).update(
             times_used=F("times_used") - 1
         )
+    if was_paid:
+        back = stock_restock(quantities=_quantities(order))
+    else:
+        back = stock_release(quantities=_quantities(order))
+    _announce_back_in_stock(back)
     publish(events.OrderCancelled(order_id=order.pk, user_id=order.user_id, was_paid=was_paid))
     return order
 
 
 def _announce_back_in_stock(variant_ids: list[int]) -> None:
-    from shop.models import Variant
-
     for variant in Variant.objects.filter(pk__in=variant_ids):
         publish(events.VariantBackInStock(variant_id=variant.pk, product_id=variant.product_id))
 
@@ -200,7 +213,13 @@ def order_refund(
             _("Only paid orders can be refunded."), code="invalid_transition", status_code=409
         )
     remaining = order.total - order.refunded_total
-    amount = remaining if amount is None else Decimal(amount)
+    try:
+        # str() first: Decimal(0.1) would carry the float's binary error.
+        amount = remaining if amount is None else Decimal(str(amount))
+    except InvalidOperation:
+        amount = None
+    if amount is None or not amount.is_finite() or amount != quantize(amount):
+        raise ApplicationError(_("Enter the refund as an amount of money."), code="invalid_amount")
     if amount <= 0 or amount > remaining:
         raise ApplicationError(
             _("Refund between 0 and %(remaining)s.") % {"remaining": remaining},
@@ -284,28 +303,35 @@ def payment_webhook_handle(*, gateway_code: str, body: bytes, headers) -> str:
     "duplicate" or "ignored". Raises InvalidWebhook on a bad signature."""
     gateway = payments.get_gateway(gateway_code)
     notice = gateway.parse_webhook(body=body, headers=headers)
-    try:
-        with transaction.atomic():
-            WebhookReceipt.objects.create(
-                gateway=gateway.code,
-                event_id=notice.event_id,
-                payload={
-                    "order": notice.order_number,
-                    "status": notice.status,
-                    "reference": notice.reference,
-                    "amount": str(notice.amount),
-                },
-            )
-            order = Order.objects.filter(number=notice.order_number).first()
-            if order is None or notice.amount != order.total:
-                return "ignored"
-            Payment.objects.filter(order=order, reference=notice.reference).update(
-                status=Payment.Status.SUCCEEDED
-                if notice.status == "succeeded"
-                else Payment.Status.FAILED
-            )
-            if notice.status == "succeeded" and order.status == S.PENDING_PAYMENT:
-                order_mark_paid(order_id=order.pk, payment_reference=notice.reference)
-            return "processed"
-    except IntegrityError:
-        return "duplicate"
+    with transaction.atomic():
+        try:
+            # Only the receipt's unique constraint means "seen before"; an
+            # IntegrityError further down is a bug and must not pass as a replay.
+            with transaction.atomic():
+                WebhookReceipt.objects.create(
+                    gateway=gateway.code,
+                    event_id=notice.event_id,
+                    payload={
+                        "order": notice.order_number,
+                        "status": notice.status,
+                        "reference": notice.reference,
+                        "amount": str(notice.amount),
+                    },
+                )
+        except IntegrityError:
+            return "duplicate"
+        order = _lock_by_number(notice.order_number)
+        if order is None or notice.amount != order.total:
+            return "ignored"
+        Payment.objects.filter(order=order, reference=notice.reference).update(
+            status=Payment.Status.SUCCEEDED
+            if notice.status == "succeeded"
+            else Payment.Status.FAILED
+        )
+        if notice.status == "succeeded" and order.status == S.PENDING_PAYMENT:
+            order_mark_paid(order_id=order.pk, payment_reference=notice.reference)
+        return "processed"
+
+
+def _lock_by_number(number: str) -> Order | None:
+    return Order.objects.select_for_update().filter(number=number).first()
