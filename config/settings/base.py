@@ -364,6 +364,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "shop.viewcounts.flush_product_view_counts",
         "schedule": 60.0,
     },
+    "expire-unpaid-orders": {
+        "task": "shop.tasks.expire_unpaid_orders",
+        "schedule": 60.0,
+    },
 }
 
 # --- Logging (structlog) ------------------------------------------------------
