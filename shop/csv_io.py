@@ -376,14 +376,17 @@ def products_import_check(upload) -> ImportResult:
             stock = _stock(values["stock"], index, row_errors)
             options = _options(values["options"], index, row_errors)
             published = _published(values["published"], index, row_errors)
-            product_slug = slugify(values["product_slug"] or name)[:220]
+            current = existing.get(sku) if sku else None
+            # An empty product_slug keeps a known SKU on its product; a new
+            # one gets a product named after it.
+            fallback = current.product.slug if current is not None else name
+            product_slug = slugify(values["product_slug"] or fallback)[:220]
             if not product_slug:
                 row_errors.append(RowError(index, "product_slug", _("is required.")))
             tags = [t.strip() for t in values["tags"].split(",") if t.strip()]
             if len(values["brand"]) > Brand._meta.get_field("name").max_length:
                 row_errors.append(RowError(index, "brand", _("is too long.")))
 
-            current = existing.get(sku) if sku else None
             if current is not None and product_slug and current.product.slug != product_slug:
                 row_errors.append(
                     RowError(
