@@ -10,3 +10,9 @@ class ShopConfig(AppConfig):
 
     def ready(self) -> None:
         from shop import receivers  # noqa: F401
+
+        # Demo catalog for `manage.py seed_demo`, after the demo accounts (order 0).
+        from core import hooks
+        from shop import demo
+
+        hooks.register(hooks.DEMO_DATA, demo.seed_shop, order=10)
