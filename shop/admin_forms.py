@@ -9,6 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.template.defaultfilters import filesizeformat
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from core.images import image_reencode
@@ -24,6 +25,14 @@ class VariantInlineForm(forms.ModelForm):
     class Meta:
         model = Variant
         fields = ["sku", "options", "price", "compare_at_price", "stock", "is_active", "position"]
+        widgets = {
+            "sku": forms.TextInput(attrs={"size": 16}),
+            "options": forms.Textarea(attrs={"rows": 2, "cols": 26}),
+            "price": forms.NumberInput(attrs={"class": "vIntegerField"}),
+            "compare_at_price": forms.NumberInput(attrs={"class": "vIntegerField"}),
+            "stock": forms.NumberInput(attrs={"class": "vIntegerField"}),
+            "position": forms.NumberInput(attrs={"class": "vIntegerField"}),
+        }
 
     def clean_stock(self):
         stock = self.cleaned_data.get("stock")
@@ -58,6 +67,16 @@ class VariantInlineForm(forms.ModelForm):
         return options
 
 
+class StoredImageWidget(forms.Widget):
+    """Stands in for the file input on a row that already has its image."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        return format_html("<span>{}</span>", _("stored"))
+
+    def value_from_datadict(self, data, files, name):
+        return None
+
+
 class ProductImageInlineForm(forms.ModelForm):
     """New images come in through `upload` and are re-encoded by the catalog
     service; existing ones only change their alt text and position."""
@@ -72,6 +91,14 @@ class ProductImageInlineForm(forms.ModelForm):
     class Meta:
         model = ProductImage
         fields = ["alt_text", "position"]
+        widgets = {"position": forms.NumberInput(attrs={"class": "vIntegerField"})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            # A stored image is replaced by deleting it and uploading another.
+            self.fields["upload"].disabled = True
+            self.fields["upload"].widget = StoredImageWidget()
 
     def clean_upload(self):
         upload = self.cleaned_data.get("upload")
