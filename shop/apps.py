@@ -9,10 +9,11 @@ class ShopConfig(AppConfig):
     verbose_name = _("Shop")
 
     def ready(self) -> None:
-        from shop import receivers  # noqa: F401
-
         # Demo catalog for `manage.py seed_demo`, after the demo accounts (order 0).
         from core import hooks
-        from shop import demo
+        from shop import (
+            demo,
+            receivers,  # noqa: F401
+        )
 
         hooks.register(hooks.DEMO_DATA, demo.seed_shop, order=10)
