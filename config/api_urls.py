@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from django.urls import include, path
+from django.urls import include, path, re_path
+
+from core.api.views import not_found
 
 app_name = "api"
 
 urlpatterns = [
     path("", include("accounts.api.urls")),
+    # Unknown API URLs answer in the API's error shape, not an HTML page.
+    re_path(r"^.*$", not_found),
 ]

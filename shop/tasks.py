@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from shop import viewcounts  # noqa: F401 - registers flush_product_view_counts
 from shop.services.orders import orders_expire_unpaid
 
 

@@ -18,3 +18,5 @@ AXES_FAILURE_LIMIT = 5
 # Per-process cache: tests never touch (or flush) a shared Redis, and each
 # test starts with empty rate limits (conftest clears it).
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Serve static files from the finders: tests never run collectstatic.
+WHITENOISE_USE_FINDERS = True

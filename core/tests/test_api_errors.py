@@ -179,3 +179,12 @@ def test_unexpected_exceptions_are_not_swallowed():
     # when / then: Django's 500 handling (and error reporting) takes over
     with pytest.raises(ZeroDivisionError):
         respond_to(ZeroDivisionError())
+
+
+def test_unknown_api_url_answers_json_404(client):
+    # when
+    response = client.get("/api/v1/no-such-thing/")
+
+    # then
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found.", "code": "not_found"}
