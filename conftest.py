@@ -48,7 +48,9 @@ def redis_url() -> str:
     """The real Redis the suite may use (REDIS_URL, or the default local one)."""
     url = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0"
     parsed = urlparse(url)
-    require_service("Redis", tcp_reachable(parsed.hostname or "127.0.0.1", parsed.port or 6379), url)
+    require_service(
+        "Redis", tcp_reachable(parsed.hostname or "127.0.0.1", parsed.port or 6379), url
+    )
     return url
 
 

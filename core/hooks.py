@@ -24,8 +24,12 @@ from typing import Any
 HEADER_ITEMS = "header_items"  # fn(request) -> dict | None, shown in the site header
 USER_DATA_EXPORT = "user_data_export"  # fn(user) -> (section_name, json-able data)
 USER_ANONYMISE = "user_anonymise"  # fn(user) -> None, minimise personal data of an account
-CHECKOUT_DISCOUNTS = "checkout_discounts"  # fn(user, subtotal) -> list[(label, Decimal)], e.g. points
-PRODUCT_EARLY_ACCESS = "product_early_access"  # fn(user, product) -> bool, may open a product before launch
+CHECKOUT_DISCOUNTS = (
+    "checkout_discounts"  # fn(user, subtotal) -> list[(label, Decimal)], e.g. points
+)
+PRODUCT_EARLY_ACCESS = (
+    "product_early_access"  # fn(user, product) -> bool, may open a product before launch
+)
 FOR_YOU_PRODUCTS = "for_you_products"  # fn(user, limit) -> list[product ids] for the home page
 DEMO_DATA = "demo_data"  # fn(stdout) -> None, idempotent demo data for `manage.py seed_demo`
 

@@ -21,9 +21,7 @@ def configure_logging(*, json: bool, level: str) -> dict:
         cache_logger_on_first_use=True,
     )
     renderer = (
-        structlog.processors.JSONRenderer()
-        if json
-        else structlog.dev.ConsoleRenderer(colors=False)
+        structlog.processors.JSONRenderer() if json else structlog.dev.ConsoleRenderer(colors=False)
     )
     return {
         "version": 1,
@@ -39,9 +37,7 @@ def configure_logging(*, json: bool, level: str) -> dict:
                 "foreign_pre_chain": shared,
             }
         },
-        "handlers": {
-            "console": {"class": "logging.StreamHandler", "formatter": "structured"}
-        },
+        "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "structured"}},
         "root": {"handlers": ["console"], "level": level},
         "loggers": {
             "django.db.backends": {"level": "WARNING"},

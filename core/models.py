@@ -42,9 +42,7 @@ class OutboxDelivery(models.Model):
         DELIVERED = "delivered", _("Delivered")
         DEAD = "dead", _("Dead")
 
-    event = models.ForeignKey(
-        OutboxEvent, on_delete=models.CASCADE, related_name="deliveries"
-    )
+    event = models.ForeignKey(OutboxEvent, on_delete=models.CASCADE, related_name="deliveries")
     handler = models.CharField(_("handler"), max_length=300)
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.PENDING

@@ -7,7 +7,7 @@ from .base import *  # noqa: F403
 from .base import INSTALLED_APPS, VAR_DIR, env
 
 DEBUG = False
-SECRET_KEY = "test-only-secret-key"
+SECRET_KEY = "test-only-secret-key"  # noqa: S105 - test settings only
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 INSTALLED_APPS = [*INSTALLED_APPS, "core.testing.probe"]
 MEDIA_ROOT = VAR_DIR / "test-media"
