@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from .base import *  # noqa: F403
 from core.logconfig import configure_logging
 
+from .base import *  # noqa: F403
 from .base import LOG_LEVEL, MAILERS, env
 
 DEBUG = False
