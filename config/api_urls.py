@@ -10,6 +10,7 @@ app_name = "api"
 
 urlpatterns = [
     path("", include("accounts.api.urls")),
+    path("shop/", include("shop.api.urls")),
     # Unknown API URLs answer in the API's error shape, not an HTML page.
     re_path(r"^.*$", not_found),
 ]

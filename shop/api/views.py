@@ -1,0 +1,586 @@
+"""The shop's REST API: catalog, cart, checkout, orders and wishlist.
+
+Views parse input and call the same selectors and services as the web
+pages; prices always come from the database, never from the request."""
+
+from __future__ import annotations
+
+import contextlib
+
+from django.db import transaction
+from django.db.models import Prefetch, Sum
+from django.http import Http404
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_serializer,
+)
+from rest_framework import generics, serializers, status
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.api.schema import AUTH_ERRORS, NOT_FOUND, WRITE_ERRORS, Error
+from core.exceptions import ApplicationError
+from shop import payments, selectors
+from shop.api.serializers import (
+    AddressSerializer,
+    CategoryRefSerializer,
+    OrderSerializer,
+    OrderSummarySerializer,
+    ProductCardSerializer,
+    ProductImageSerializer,
+    WishlistItemSerializer,
+    absolute_url,
+)
+from shop.models import (
+    MAX_LINE_QUANTITY,
+    Cart,
+    Category,
+    Order,
+    OrderLine,
+    Payment,
+    ProductImage,
+    Variant,
+    WishlistItem,
+)
+from shop.services.cart import cart_add, cart_for_user, cart_remove, cart_set_quantity
+from shop.services.checkout import checkout_place_order
+from shop.services.orders import payment_start
+from shop.services.pricing import quote_build
+from shop.services.wishlist import wishlist_add, wishlist_remove
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+IDEMPOTENCY_MAX_LENGTH = 100
+ORDERINGS = [*selectors.SORTS, selectors.SEARCH_SORT]
+
+CONFLICT = {409: OpenApiResponse(Error, description="Not enough stock (sold out).")}
+
+
+# ------------------------------------------------------------------ catalog
+class ProductListApi(generics.ListAPIView):
+    """Published products, filtered, searched and sorted like the shop pages."""
+
+    permission_classes = [AllowAny]
+    serializer_class = ProductCardSerializer
+    filter_backends: list = []
+
+    @extend_schema_serializer(component_name="ShopProductFilters")
+    class FilterSerializer(serializers.Serializer):
+        q = serializers.CharField(
+            required=False, max_length=200, help_text="Search words (relevance order)."
+        )
+        category = serializers.SlugField(
+            required=False, help_text="Category slug; includes its subcategories."
+        )
+        brand = serializers.CharField(
+            required=False, max_length=500, help_text="Brand slug(s), comma-separated."
+        )
+        tag = serializers.SlugField(required=False, allow_unicode=True)
+        min_price = serializers.DecimalField(
+            required=False, max_digits=12, decimal_places=2, min_value=0
+        )
+        max_price = serializers.DecimalField(
+            required=False, max_digits=12, decimal_places=2, min_value=0
+        )
+        in_stock = serializers.BooleanField(required=False, default=False)
+        ordering = serializers.ChoiceField(
+            choices=ORDERINGS,
+            required=False,
+            help_text="Default: relevance with `q`, otherwise popular.",
+        )
+
+    def get_queryset(self):
+        params = self.FilterSerializer(data=self.request.query_params)
+        params.is_valid(raise_exception=True)
+        data = params.validated_data
+        queryset = selectors.product_visible_queryset(user=self.request.user)
+        if data.get("category"):
+            category = selectors.category_get(slug=data["category"])
+            if category is None:
+                return queryset.none()
+            queryset = selectors.category_products(category=category, base=queryset)
+        brands = tuple(b.strip() for b in data.get("brand", "").split(",") if b.strip())
+        queryset = selectors.product_filter(
+            queryset=queryset,
+            filters=selectors.ProductFilters(
+                min_price=data.get("min_price"),
+                max_price=data.get("max_price"),
+                brands=brands,
+                tag=data.get("tag", ""),
+                in_stock=data.get("in_stock", False),
+            ),
+        )
+        ordering = data.get("ordering")
+        if data.get("q"):
+            queryset = selectors.product_search(query=data["q"], base=queryset)
+            if ordering and ordering != selectors.SEARCH_SORT:
+                queryset = selectors.product_sort(queryset=queryset, sort=ordering)
+        else:
+            queryset = selectors.product_sort(
+                queryset=queryset, sort=ordering or selectors.DEFAULT_SORT
+            )
+        return selectors.product_cards(queryset)
+
+    @extend_schema(parameters=[FilterSerializer], responses={200: ProductCardSerializer(many=True)})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+@extend_schema_serializer(component_name="ShopVariant")
+class VariantSerializer(serializers.ModelSerializer):
+    available = serializers.IntegerField(help_text="Units that can be ordered now.")
+    on_sale = serializers.BooleanField()
+    options_label = serializers.CharField()
+    in_stock = serializers.SerializerMethodField()
+    stock_label = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Variant
+        fields = [
+            "id",
+            "sku",
+            "options",
+            "options_label",
+            "price",
+            "compare_at_price",
+            "on_sale",
+            "available",
+            "in_stock",
+            "stock_label",
+        ]
+
+    def get_in_stock(self, variant: Variant) -> bool:
+        return variant.available > 0
+
+    def get_stock_label(self, variant: Variant) -> str:
+        return selectors.stock_status(available=variant.available)[0]
+
+
+class ProductDetailApi(APIView):
+    permission_classes = [AllowAny]
+
+    @extend_schema_serializer(component_name="ShopProduct")
+    class OutputSerializer(ProductCardSerializer):
+        description_html = serializers.CharField()
+        tags = serializers.SerializerMethodField()
+        variants = VariantSerializer(source="variant_list", many=True)
+        images = ProductImageSerializer(source="image_list", many=True)
+
+        class Meta(ProductCardSerializer.Meta):
+            fields = [
+                *ProductCardSerializer.Meta.fields,
+                "description",
+                "description_html",
+                "tags",
+                "variants",
+                "images",
+            ]
+
+        def get_image(self, product) -> str | None:
+            images = product.image_list
+            if not images:
+                return None
+            first = images[0]
+            return absolute_url(self.context, first.card or first.image)
+
+        def get_tags(self, product) -> list[str]:
+            return [tag.name for tag in product.tags.all()]
+
+    @extend_schema(responses={200: OutputSerializer, **NOT_FOUND})
+    def get(self, request, slug: str):
+        product = selectors.product_get_for_page(slug=slug, user=request.user)
+        if product is None:
+            raise Http404
+        product.variant_list = selectors.product_variants(product=product)
+        product.image_list = selectors.product_images(product=product)
+        return Response(self.OutputSerializer(product, context={"request": request}).data)
+
+
+class CategoryListApi(generics.ListAPIView):
+    """Active categories in tree order (depth 1 = top level)."""
+
+    permission_classes = [AllowAny]
+    filter_backends: list = []
+
+    @extend_schema_serializer(component_name="ShopCategory")
+    class OutputSerializer(CategoryRefSerializer):
+        class Meta(CategoryRefSerializer.Meta):
+            fields = ["id", "name", "slug", "description", "depth", "position"]
+
+    serializer_class = OutputSerializer
+
+    def get_queryset(self):
+        return Category.objects.filter(is_active=True).order_by("path")
+
+
+# --------------------------------------------------------------------- cart
+@extend_schema_serializer(component_name="ShopCartLine")
+class CartLineOutputSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    variant_id = serializers.IntegerField()
+    sku = serializers.CharField()
+    product_name = serializers.CharField()
+    product_slug = serializers.CharField()
+    options_label = serializers.CharField()
+    quantity = serializers.IntegerField()
+    unit_price = serializers.DecimalField(max_digits=12, decimal_places=2)
+    line_total = serializers.DecimalField(max_digits=12, decimal_places=2)
+    available = serializers.IntegerField()
+    buyable = serializers.BooleanField(help_text="False when the item is no longer sold.")
+
+
+@extend_schema_serializer(component_name="ShopCart")
+class CartOutputSerializer(serializers.Serializer):
+    lines = CartLineOutputSerializer(many=True)
+    item_count = serializers.IntegerField()
+    subtotal = serializers.DecimalField(max_digits=12, decimal_places=2)
+    currency = serializers.CharField()
+
+
+def _user_cart(user) -> Cart | None:
+    return Cart.objects.filter(user=user).first()
+
+
+def cart_data(*, cart: Cart | None, user) -> dict:
+    """The cart with server-side prices: three queries for any number of lines."""
+    lines = list(cart.lines.select_related("variant__product")) if cart is not None else []
+    quote = quote_build(
+        lines=[(line.variant, line.quantity) for line in lines],
+        shipping_method=None,
+        coupon=None,
+        user=user,
+    )
+    rows = [
+        {
+            "id": line.pk,
+            "variant_id": line.variant_id,
+            "sku": line.variant.sku,
+            "product_name": line.variant.product.name,
+            "product_slug": line.variant.product.slug,
+            "options_label": line.variant.options_label,
+            "quantity": line.quantity,
+            "unit_price": quoted.unit_price,
+            "line_total": quoted.line_total,
+            "available": line.variant.available,
+            "buyable": line.variant.is_active and line.variant.product.is_published,
+        }
+        for line, quoted in zip(lines, quote.lines, strict=True)
+    ]
+    return CartOutputSerializer(
+        {
+            "lines": rows,
+            "item_count": sum(line.quantity for line in lines),
+            "subtotal": quote.subtotal,
+            "currency": payments.store_currency(),
+        }
+    ).data
+
+
+class CartApi(APIView):
+    """The logged-in user's cart (the same cart as on the website)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: CartOutputSerializer, **AUTH_ERRORS})
+    def get(self, request):
+        return Response(cart_data(cart=_user_cart(request.user), user=request.user))
+
+
+class CartLineAddApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema_serializer(component_name="ShopCartLineAdd")
+    class InputSerializer(serializers.Serializer):
+        variant_id = serializers.IntegerField(min_value=1)
+        quantity = serializers.IntegerField(min_value=1, max_value=MAX_LINE_QUANTITY, default=1)
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={201: CartOutputSerializer, **WRITE_ERRORS, **NOT_FOUND, **CONFLICT},
+        description="Adds units of a variant; adding one already in the cart raises its quantity.",
+    )
+    def post(self, request):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        # A refusal also rolls back the cart created for a first item.
+        with transaction.atomic():
+            cart = cart_for_user(user=request.user)
+            cart_add(cart=cart, **serializer.validated_data)
+        return Response(cart_data(cart=cart, user=request.user), status=status.HTTP_201_CREATED)
+
+
+class CartLineDetailApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema_serializer(component_name="ShopCartLineUpdate")
+    class InputSerializer(serializers.Serializer):
+        quantity = serializers.IntegerField(
+            min_value=0, max_value=MAX_LINE_QUANTITY, help_text="0 removes the line."
+        )
+
+    def _cart(self, request) -> Cart:
+        cart = _user_cart(request.user)
+        if cart is None:
+            raise ApplicationError(
+                _("That item is not in your cart."), code="not_found", status_code=404
+            )
+        return cart
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={200: CartOutputSerializer, **WRITE_ERRORS, **NOT_FOUND, **CONFLICT},
+    )
+    def patch(self, request, line_id: int):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        cart = self._cart(request)
+        cart_set_quantity(
+            cart=cart, line_id=line_id, quantity=serializer.validated_data["quantity"]
+        )
+        return Response(cart_data(cart=cart, user=request.user))
+
+    @extend_schema(responses={204: None, **AUTH_ERRORS, **NOT_FOUND, 429: WRITE_ERRORS[429]})
+    def delete(self, request, line_id: int):
+        cart_remove(cart=self._cart(request), line_id=line_id)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# ----------------------------------------------------------------- orders
+def _order_detail_queryset():
+    return Order.objects.prefetch_related(
+        Prefetch("lines", queryset=OrderLine.objects.order_by("pk")),
+        Prefetch("payments", queryset=Payment.objects.order_by("-created_at", "-pk")),
+    )
+
+
+CHECKOUT_REQUEST_EXAMPLE = {
+    "shipping_address": {
+        "full_name": "Siti Rahayu",
+        "phone": "+62 812 3456 7890",
+        "line1": "Jl. Malioboro 12",
+        "line2": "",
+        "city": "Yogyakarta",
+        "region": "DI Yogyakarta",
+        "postal_code": "55271",
+        "country": "ID",
+    },
+    "shipping_method_id": 1,
+    "payment_gateway": "test_card",
+    "coupon_code": "HEMAT10",
+    "card_number": "4242424242424242",
+}
+CHECKOUT_RESPONSE_EXAMPLE = {
+    "number": "KP250101-ABC234",
+    "status": "paid",
+    "email": "siti@example.com",
+    "currency": "IDR",
+    "subtotal": "200000.00",
+    "discount_total": "20000.00",
+    "shipping_total": "15000.00",
+    "tax_total": "17838.00",
+    "total": "195000.00",
+    "shipping_method_name": "JNE Reguler",
+    "shipping_address": CHECKOUT_REQUEST_EXAMPLE["shipping_address"],
+    "coupon_code": "HEMAT10",
+    "payment_gateway": "test_card",
+    "payment": {"gateway": "test_card", "status": "succeeded", "message": ""},
+    "reserved_until": "2025-01-01T10:15:00+07:00",
+    "paid_at": "2025-01-01T10:00:02+07:00",
+    "carrier": "",
+    "tracking_number": "",
+    "lines": [
+        {
+            "variant_id": 42,
+            "product_name": "Batik Tulis Parang",
+            "sku": "BTK-PRG-M",
+            "options_label": "M",
+            "unit_price": "100000.00",
+            "quantity": 2,
+            "line_total": "200000.00",
+        }
+    ],
+    "created_at": "2025-01-01T10:00:00+07:00",
+}
+
+
+class CheckoutApi(APIView):
+    """Place an order from the user's cart and start its payment."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema_serializer(component_name="ShopCheckout")
+    class InputSerializer(serializers.Serializer):
+        shipping_address = AddressSerializer(
+            required=False, help_text="Not needed with a pickup shipping method."
+        )
+        shipping_method_id = serializers.IntegerField(required=False, allow_null=True)
+        payment_gateway = serializers.CharField(max_length=40, help_text="e.g. test_card.")
+        coupon_code = serializers.CharField(
+            max_length=40, required=False, allow_blank=True, default=""
+        )
+        card_number = serializers.CharField(
+            max_length=32,
+            required=False,
+            allow_blank=True,
+            default="",
+            write_only=True,
+            help_text="Only for gateways that collect a card; never stored.",
+        )
+        note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+
+    @extend_schema(
+        request=InputSerializer,
+        parameters=[
+            OpenApiParameter(
+                IDEMPOTENCY_HEADER,
+                OpenApiTypes.STR,
+                OpenApiParameter.HEADER,
+                required=True,
+                description=(
+                    "A unique key per checkout attempt (e.g. a UUID). Retrying with the "
+                    "same key returns the order the first call placed, with the same body."
+                ),
+            )
+        ],
+        responses={201: OrderSerializer, **WRITE_ERRORS, **CONFLICT},
+        examples=[
+            OpenApiExample(
+                "Pay by test card",
+                value=CHECKOUT_REQUEST_EXAMPLE,
+                request_only=True,
+            ),
+            OpenApiExample(
+                "Order placed and paid",
+                value=CHECKOUT_RESPONSE_EXAMPLE,
+                response_only=True,
+                status_codes=["201"],
+            ),
+        ],
+    )
+    def post(self, request):
+        key = (request.headers.get(IDEMPOTENCY_HEADER) or "").strip()
+        if not key or len(key) > IDEMPOTENCY_MAX_LENGTH:
+            raise ApplicationError(
+                _("Send an Idempotency-Key header of 1 to %(max)s characters.")
+                % {"max": IDEMPOTENCY_MAX_LENGTH},
+                code="idempotency_key_required",
+            )
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        cart = _user_cart(request.user)
+        if cart is None:
+            raise ApplicationError(_("Your cart is empty."), code="cart_empty")
+        order = checkout_place_order(
+            cart=cart,
+            user=request.user,
+            email=request.user.email,
+            shipping_address=data.get("shipping_address") or {},
+            shipping_method_id=data.get("shipping_method_id"),
+            payment_gateway=data["payment_gateway"],
+            coupon_code=data["coupon_code"],
+            idempotency_key=key,
+            note=data["note"],
+        )
+        # Start the payment once: a replay finds it started and answers
+        # with the order as it stands, so both bodies are the same.
+        if order.status == Order.Status.PENDING_PAYMENT and not order.payments.exists():
+            # On a refusal the order's status and payment say where it stands.
+            with contextlib.suppress(ApplicationError):
+                payment_start(order=order, data={"card_number": data["card_number"]})
+        order = _order_detail_queryset().get(pk=order.pk)
+        return Response(OrderSerializer(order).data, status=status.HTTP_201_CREATED)
+
+
+class OrderListApi(generics.ListAPIView):
+    """The logged-in user's orders, newest first."""
+
+    permission_classes = [IsAuthenticated]
+    serializer_class = OrderSummarySerializer
+    filter_backends: list = []
+
+    def get_queryset(self):
+        return (
+            Order.objects.filter(user=self.request.user)
+            .annotate(item_count=Sum("lines__quantity"))
+            .order_by("-created_at", "-pk")
+        )
+
+    @extend_schema(responses={200: OrderSummarySerializer(many=True), **AUTH_ERRORS})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class OrderDetailApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={200: OrderSerializer, **AUTH_ERRORS, **NOT_FOUND})
+    def get(self, request, number: str):
+        order = _order_detail_queryset().filter(user=request.user, number=number).first()
+        if order is None:
+            raise Http404
+        return Response(OrderSerializer(order).data)
+
+
+# --------------------------------------------------------------- wishlist
+class WishlistApi(generics.ListAPIView):
+    permission_classes = [IsAuthenticated]
+    serializer_class = WishlistItemSerializer
+    filter_backends: list = []
+
+    @extend_schema_serializer(component_name="ShopWishlistAdd")
+    class InputSerializer(serializers.Serializer):
+        product_id = serializers.IntegerField(min_value=1)
+
+    def get_queryset(self):
+        first_image = ProductImage.objects.only(
+            "pk", "product_id", "card", "thumb", "image", "alt_text", "position"
+        ).order_by("position", "pk")[:1]
+        return (
+            WishlistItem.objects.filter(user=self.request.user, product__is_published=True)
+            .select_related("product__brand", "product__category")
+            .prefetch_related(
+                Prefetch("product__images", queryset=first_image, to_attr="card_images")
+            )
+            .order_by("-created_at", "-pk")
+        )
+
+    @extend_schema(responses={200: WishlistItemSerializer(many=True), **AUTH_ERRORS})
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            201: WishlistItemSerializer,
+            200: OpenApiResponse(WishlistItemSerializer, description="Already on the wishlist."),
+            **WRITE_ERRORS,
+            **NOT_FOUND,
+        },
+    )
+    def post(self, request):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        item, created = wishlist_add(user=request.user, **serializer.validated_data)
+        item = self.get_queryset().get(pk=item.pk)
+        return Response(
+            WishlistItemSerializer(item, context={"request": request}).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+
+class WishlistItemApi(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses={204: None, **AUTH_ERRORS, **NOT_FOUND, 429: WRITE_ERRORS[429]})
+    def delete(self, request, product_id: int):
+        if not wishlist_remove(user=request.user, product_id=product_id):
+            raise ApplicationError(
+                _("This product is not on your wishlist."), code="not_found", status_code=404
+            )
+        return Response(status=status.HTTP_204_NO_CONTENT)
