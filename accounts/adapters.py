@@ -11,7 +11,27 @@ from accounts.models import User
 EMAIL_MAX_LENGTH = User._meta.get_field("email").max_length
 
 
+class _MailSite:
+    """What allauth's mail templates read as `current_site`: the configured
+    site name and the host the request came in on. Independent of the Site
+    row, which Django re-creates as "example.com" whenever the table is
+    emptied (a flushed test database, a fresh install before migrations)."""
+
+    def __init__(self, request) -> None:
+        self.name = settings.SITE_NAME
+        self.domain = request.get_host() if request is not None else settings.ALLOWED_HOSTS[0]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class AccountAdapter(DefaultAccountAdapter):
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        from allauth.core import context as allauth_context
+
+        request = getattr(allauth_context, "request", None)
+        super().send_mail(template_prefix, email, {"current_site": _MailSite(request), **context})
+
     def is_open_for_signup(self, request) -> bool:
         return getattr(settings, "ACCOUNT_ALLOW_SIGNUP", True)
 
