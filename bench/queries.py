@@ -1,0 +1,85 @@
+"""Queries per page, counted with Django's test client against the benchmark
+database (same settings and environment as the gunicorn under load).
+
+    python bench/queries.py /robots.txt / /shop/c/home/ ... [--post-cart VARIANT_ID PRODUCT_PATH]
+
+Each page is requested twice as an anonymous visitor with a session (the
+second, warm request is counted). With --verbose the SQL is printed too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
+
+import django
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+TIMED_RUNS = 20
+
+
+def measure(client: Client, method: str, path: str, data=None, **extra):
+    call = getattr(client, method)
+    call(path, data, **extra) if data is not None else call(path, **extra)  # warm
+    with CaptureQueriesContext(connection) as ctx:
+        response = call(path, data, **extra) if data is not None else call(path, **extra)
+    # Copy now: the next request resets the connection's query log.
+    queries = list(ctx.captured_queries)
+    started = time.perf_counter()
+    for _ in range(TIMED_RUNS):
+        call(path, data, **extra) if data is not None else call(path, **extra)
+    ms = (time.perf_counter() - started) / TIMED_RUNS * 1000
+    sql_ms = sum(float(q["time"]) for q in queries) * 1000
+    return response.status_code, queries, ms, sql_ms
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("paths", nargs="*")
+    parser.add_argument("--post-cart", nargs=2, metavar=("VARIANT_ID", "PRODUCT_PATH"))
+    parser.add_argument("--verbose", action="store_true")
+    args = parser.parse_args()
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    rows = []
+    for path in args.paths:
+        rows.append((f"GET {path}", *measure(client, "get", path)))
+    if args.post_cart:
+        variant_id, product_path = args.post_cart
+        csrf_client = Client(HTTP_HOST="127.0.0.1", enforce_csrf_checks=True)
+        csrf_client.get(product_path)
+        token = csrf_client.cookies["csrftoken"].value
+        rows.append(
+            (
+                "POST /shop/cart/add/",
+                *measure(
+                    csrf_client,
+                    "post",
+                    "/shop/cart/add/",
+                    {"variant_id": variant_id, "quantity": 1},
+                    HTTP_X_CSRFTOKEN=token,
+                ),
+            )
+        )
+
+    print(f"{'page':<60} {'status':>6} {'queries':>7} {'sql ms':>7} {'ms/req':>7}")
+    for label, status, queries, ms, sql_ms in rows:
+        print(f"{label[:60]:<60} {status:>6} {len(queries):>7} {sql_ms:>7.1f} {ms:>7.1f}")
+        if args.verbose:
+            for q in queries:
+                print(f"    [{float(q['time']) * 1000:6.1f} ms] {q['sql'][:300]}")
+
+
+if __name__ == "__main__":
+    main()
