@@ -307,7 +307,7 @@ def seed() -> None:
         ]
         OrderLine.objects.bulk_create(lines)
         line_count += len(lines)
-        if (start // BATCH) % 10 == 9:
+        if (start // BATCH) % 10 == 9 and start + BATCH < ORDERS:
             log(f"{start + BATCH} orders, {line_count} lines", started)
     log(f"{ORDERS} orders, {line_count} lines", started)
 
