@@ -103,8 +103,11 @@ def product_cards(queryset: QuerySet[Product]) -> QuerySet[Product]:
     first_image = ProductImage.objects.only(
         "pk", "product_id", "card", "thumb", "alt_text", "position"
     ).order_by("position", "pk")[:1]
-    return queryset.select_related("brand", "category").prefetch_related(
-        Prefetch("images", queryset=first_image, to_attr="card_images")
+    return (
+        queryset.select_related("brand", "category")
+        # Cards never show these; on a large catalog they are most of the row.
+        .defer("description", "description_html", "search_vector")
+        .prefetch_related(Prefetch("images", queryset=first_image, to_attr="card_images"))
     )
 
 
