@@ -135,6 +135,7 @@ class PriceChangeForm(ActionForm):
     def clean_percent(self):
         percent = self.cleaned_data["percent"]
         if percent == 0:
+            # xgettext:no-python-format
             raise ValidationError(_("A change of 0% changes nothing."), code="zero")
         return percent
 
