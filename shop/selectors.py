@@ -17,6 +17,7 @@ from django.contrib.postgres.search import (
     TrigramSimilarity,
     TrigramStrictWordSimilarity,
 )
+from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, QuerySet, Value, When
@@ -317,23 +318,32 @@ def products_related(*, product: Product, base: QuerySet[Product], limit: int = 
     return list(product_cards(queryset)[:limit])
 
 
+BOUGHT_TOGETHER_CACHE_SECONDS = 15 * 60
+
+
 def products_bought_together(
     *, product: Product, base: QuerySet[Product], limit: int = 4
 ) -> list[Product]:
     """ "Customers who bought this also bought": the other products in paid
     orders that contain this one, by how many such orders they appear in.
-    One aggregate query, then the cards."""
-    orders_with_product = OrderLine.objects.filter(
-        variant__product_id=product.pk, order__status__in=PURCHASED_STATUSES
-    ).values("order_id")
-    ranked = (
-        OrderLine.objects.filter(order_id__in=orders_with_product, variant__isnull=False)
-        .exclude(variant__product_id=product.pk)
-        .values("variant__product_id")
-        .annotate(orders=Count("order_id", distinct=True))
-        .order_by("-orders", "variant__product_id")[: limit * 2]
-    )
-    ids = [row["variant__product_id"] for row in ranked]
+    One aggregate query, then the cards. The ranking is cached per product:
+    for a best seller it walks thousands of order lines (bench/README.md),
+    and a ranking a few minutes old is as good as a fresh one."""
+    cache_key = f"shop:bought-together:v1:{product.pk}:{limit}"
+    ids = cache.get(cache_key)
+    if ids is None:
+        orders_with_product = OrderLine.objects.filter(
+            variant__product_id=product.pk, order__status__in=PURCHASED_STATUSES
+        ).values("order_id")
+        ranked = (
+            OrderLine.objects.filter(order_id__in=orders_with_product, variant__isnull=False)
+            .exclude(variant__product_id=product.pk)
+            .values("variant__product_id")
+            .annotate(orders=Count("order_id", distinct=True))
+            .order_by("-orders", "variant__product_id")[: limit * 2]
+        )
+        ids = [row["variant__product_id"] for row in ranked]
+        cache.set(cache_key, ids, BOUGHT_TOGETHER_CACHE_SECONDS)
     return _cards_in_order(base, ids)[:limit]
 
 

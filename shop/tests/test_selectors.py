@@ -267,3 +267,22 @@ def test_for_you_is_empty_without_a_hook_and_follows_the_hook_order():
 )
 def test_stock_status_labels(available, label, level):
     assert selectors.stock_status(available=available) == (label, level)
+
+
+def test_bought_together_ranking_is_cached_and_only_the_cards_are_read_again(
+    django_assert_num_queries,
+):
+    # given: the ranking computed once
+    shirt, sarong = ProductFactory(), ProductFactory()
+    _order_with(shirt, sarong)
+    first = selectors.products_bought_together(product=shirt, base=Product.objects.visible())
+
+    # when: asked again, with the cards hidden meanwhile still respected
+    with django_assert_num_queries(2):
+        second = selectors.products_bought_together(product=shirt, base=Product.objects.visible())
+    Product.objects.filter(pk=sarong.pk).update(is_published=False)
+    third = selectors.products_bought_together(product=shirt, base=Product.objects.visible())
+
+    # then
+    assert first == second == [sarong]
+    assert third == []
