@@ -4,12 +4,9 @@ parses input, calls a service and reports."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import Count, Prefetch
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpResponse
@@ -25,7 +22,7 @@ from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 
 from core.exceptions import ApplicationError
-from core.money import format_money, quantize
+from core.money import format_money
 from shop import csv_io
 from shop.admin_forms import (
     PriceChangeForm,
@@ -60,11 +57,12 @@ from shop.services import orders as order_services
 from shop.services.catalog import (
     product_image_add,
     product_refresh,
+    products_set_featured,
     products_set_published,
     variant_add,
     variant_set_stock,
+    variants_change_price,
 )
-from shop.services.stock import lock_variants
 
 ACTION_TEMPLATE = "admin/shop/action_form.html"
 
@@ -578,27 +576,6 @@ def _csv_response(queryset) -> HttpResponse:
     )
     response["Content-Disposition"] = f'attachment; filename="products-{stamp}.csv"'
     return response
-
-
-@transaction.atomic
-def products_set_featured(*, product_ids: list[int], featured: bool) -> int:
-    return Product.objects.filter(pk__in=product_ids).update(is_featured=featured)
-
-
-@transaction.atomic
-def variants_change_price(*, product_ids: list[int], percent: Decimal) -> int:
-    """Raise or lower every variant price of the products by `percent`,
-    under the variant row locks (taken in pk order like checkout)."""
-    ids = Variant.objects.filter(product_id__in=product_ids).values_list("pk", flat=True)
-    variants = list(lock_variants(ids).values())
-    factor = (Decimal(100) + Decimal(percent)) / Decimal(100)
-    for variant in variants:
-        variant.price = max(quantize(variant.price * factor), Decimal("0"))
-    Variant.objects.bulk_update(variants, ["price"])
-    Variant.objects.filter(pk__in=[v.pk for v in variants]).update(updated_at=timezone.now())
-    for product_id in sorted({v.product_id for v in variants}):
-        product_refresh(product_id=product_id)
-    return len(variants)
 
 
 @admin.register(ProductImage)

@@ -37,20 +37,23 @@ def first_error(form: forms.Form) -> str:
     return str(_("Check the form and try again."))
 
 
+ADDRESS_WIDGETS = {
+    "full_name": forms.TextInput(attrs={"autocomplete": "name"}),
+    "phone": forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
+    "line1": forms.TextInput(attrs={"autocomplete": "address-line1"}),
+    "line2": forms.TextInput(attrs={"autocomplete": "address-line2"}),
+    "city": forms.TextInput(attrs={"autocomplete": "address-level2"}),
+    "region": forms.TextInput(attrs={"autocomplete": "address-level1"}),
+    "postal_code": forms.TextInput(attrs={"autocomplete": "postal-code"}),
+    "country": forms.TextInput(attrs={"autocomplete": "country", "maxlength": 2}),
+}
+
+
 class AddressForm(forms.ModelForm):
     class Meta:
         model = Address
         fields = [*ADDRESS_FIELDS, "is_default"]
-        widgets = {
-            "full_name": forms.TextInput(attrs={"autocomplete": "name"}),
-            "phone": forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
-            "line1": forms.TextInput(attrs={"autocomplete": "address-line1"}),
-            "line2": forms.TextInput(attrs={"autocomplete": "address-line2"}),
-            "city": forms.TextInput(attrs={"autocomplete": "address-level2"}),
-            "region": forms.TextInput(attrs={"autocomplete": "address-level1"}),
-            "postal_code": forms.TextInput(attrs={"autocomplete": "postal-code"}),
-            "country": forms.TextInput(attrs={"autocomplete": "country", "maxlength": 2}),
-        }
+        widgets = ADDRESS_WIDGETS
 
 
 class CheckoutForm(forms.Form):
@@ -66,48 +69,6 @@ class CheckoutForm(forms.Form):
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     saved_address = forms.ChoiceField(label=_("Ship to"), required=False, widget=forms.RadioSelect)
-    full_name = forms.CharField(
-        label=_("Full name"),
-        max_length=120,
-        required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "name"}),
-    )
-    phone = forms.CharField(
-        label=_("Phone"),
-        max_length=32,
-        required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
-    )
-    line1 = forms.CharField(
-        label=_("Address"),
-        max_length=200,
-        required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "address-line1"}),
-    )
-    line2 = forms.CharField(
-        label=_("Address line 2"),
-        max_length=200,
-        required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "address-line2"}),
-    )
-    city = forms.CharField(
-        label=_("City"),
-        max_length=100,
-        required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "address-level2"}),
-    )
-    region = forms.CharField(
-        label=_("Province / region"),
-        max_length=100,
-        required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "address-level1"}),
-    )
-    postal_code = forms.CharField(
-        label=_("Postal code"),
-        max_length=16,
-        required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "postal-code"}),
-    )
     save_address = forms.BooleanField(
         label=_("Save this address in my address book"), required=False
     )
@@ -217,6 +178,28 @@ class CheckoutForm(forms.Form):
         }
         address["country"] = "ID"
         return address
+
+
+def _with_optional_address_fields(fields: dict) -> dict:
+    """The address book's fields (labels, lengths, widgets from Address),
+    placed after `saved_address` and all optional: a saved address may be
+    chosen instead; clean() requires them when it is not."""
+    address_fields = forms.fields_for_model(
+        Address,
+        fields=[name for name in ADDRESS_FIELDS if name != "country"],
+        widgets=ADDRESS_WIDGETS,
+    )
+    for field in address_fields.values():
+        field.required = False
+    combined = {}
+    for name, field in fields.items():
+        combined[name] = field
+        if name == "saved_address":
+            combined.update(address_fields)
+    return combined
+
+
+CheckoutForm.base_fields = _with_optional_address_fields(CheckoutForm.base_fields)
 
 
 class PaymentRetryForm(forms.Form):

@@ -8,12 +8,14 @@ from decimal import Decimal
 from django.contrib.postgres.search import SearchVector
 from django.db import connection, transaction
 from django.db.models import F, Min, Value
+from django.utils import timezone
 from django.utils.text import slugify
 
 from core.images import image_reencode
 from core.markdown import render_markdown
+from core.money import quantize
 from shop.models import Product, ProductImage, Variant
-from shop.services.stock import stock_set
+from shop.services.stock import lock_variants, stock_set
 
 IMAGE_MAX_BYTES = 8 * 1024 * 1024
 IMAGE_MAX_PIXELS = 40_000_000
@@ -158,6 +160,28 @@ def product_image_add(
 @transaction.atomic
 def products_set_published(*, product_ids: list[int], published: bool) -> int:
     return Product.objects.filter(pk__in=product_ids).update(is_published=published)
+
+
+@transaction.atomic
+def products_set_featured(*, product_ids: list[int], featured: bool) -> int:
+    return Product.objects.filter(pk__in=product_ids).update(is_featured=featured)
+
+
+@transaction.atomic
+def variants_change_price(*, product_ids: list[int], percent: Decimal) -> int:
+    """Raise or lower every variant price of the products by `percent`,
+    under the variant row locks (taken in pk order like checkout)."""
+    ids = Variant.objects.filter(product_id__in=product_ids).values_list("pk", flat=True)
+    variants = list(lock_variants(ids).values())
+    factor = (Decimal(100) + Decimal(percent)) / Decimal(100)
+    now = timezone.now()
+    for variant in variants:
+        variant.price = max(quantize(variant.price * factor), Decimal("0"))
+        variant.updated_at = now
+    Variant.objects.bulk_update(variants, ["price", "updated_at"])
+    for product_id in sorted({v.product_id for v in variants}):
+        product_refresh(product_id=product_id)
+    return len(variants)
 
 
 def products_refresh_all() -> int:
