@@ -1,11 +1,12 @@
 from __future__ import annotations
 
+import re
 import uuid
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from shop import payments
+from shop import payments, selectors
 from shop.models import MAX_LINE_QUANTITY, Address, ShippingMethod
 from shop.services.addresses import ADDRESS_FIELDS
 
@@ -223,3 +224,36 @@ class StockAlertForm(forms.Form):
     email = forms.EmailField(
         label=_("Email"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
+
+
+SLUG_RE = re.compile(r"^[-a-zA-Z0-9_]{1,140}$")
+
+
+class ListingForm(forms.Form):
+    """The GET filters of a listing page; invalid values are ignored, never
+    an error page."""
+
+    min_price = forms.DecimalField(
+        label=_("Min price"), required=False, min_value=0, max_digits=12, decimal_places=2
+    )
+    max_price = forms.DecimalField(
+        label=_("Max price"), required=False, min_value=0, max_digits=12, decimal_places=2
+    )
+    tag = forms.SlugField(label=_("Tag"), required=False, max_length=100)
+    in_stock = forms.BooleanField(label=_("In stock only"), required=False)
+    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=selectors.sort_choices)
+
+    def filters(self, *, default_sort: str = selectors.DEFAULT_SORT) -> selectors.ProductFilters:
+        self.is_valid()  # fields that fail validation are left out of cleaned_data
+        data = self.cleaned_data
+        brands = tuple(
+            slug for slug in self.data.getlist("brand")[:20] if SLUG_RE.match(slug or "")
+        )
+        return selectors.ProductFilters(
+            min_price=data.get("min_price"),
+            max_price=data.get("max_price"),
+            brands=brands,
+            tag=data.get("tag") or "",
+            in_stock=bool(data.get("in_stock")),
+            sort=data.get("sort") or default_sort,
+        )

@@ -3,9 +3,6 @@ suggest-as-you-type fragment. Views parse input, call selectors and render."""
 
 from __future__ import annotations
 
-import re
-
-from django import forms
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -17,42 +14,12 @@ from django.views.decorators.http import require_safe
 
 from core.money import format_money
 from shop import selectors
+from shop.forms import ListingForm
 from shop.viewcounts import product_view_record
 
 RECENTLY_VIEWED_COOKIE = "shop_recent"
 RECENTLY_VIEWED_MAX_AGE = 30 * 24 * 60 * 60
-SLUG_RE = re.compile(r"^[-a-zA-Z0-9_]{1,140}$")
 QUERY_MAX_LENGTH = 100
-
-
-class ListingForm(forms.Form):
-    """The GET filters of a listing page; invalid values are ignored, never
-    an error page."""
-
-    min_price = forms.DecimalField(
-        label=_("Min price"), required=False, min_value=0, max_digits=12, decimal_places=2
-    )
-    max_price = forms.DecimalField(
-        label=_("Max price"), required=False, min_value=0, max_digits=12, decimal_places=2
-    )
-    tag = forms.SlugField(label=_("Tag"), required=False, max_length=100)
-    in_stock = forms.BooleanField(label=_("In stock only"), required=False)
-    sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=selectors.sort_choices)
-
-    def filters(self, *, default_sort: str = selectors.DEFAULT_SORT) -> selectors.ProductFilters:
-        self.is_valid()  # fields that fail validation are left out of cleaned_data
-        data = self.cleaned_data
-        brands = tuple(
-            slug for slug in self.data.getlist("brand")[:20] if SLUG_RE.match(slug or "")
-        )
-        return selectors.ProductFilters(
-            min_price=data.get("min_price"),
-            max_price=data.get("max_price"),
-            brands=brands,
-            tag=data.get("tag") or "",
-            in_stock=bool(data.get("in_stock")),
-            sort=data.get("sort") or default_sort,
-        )
 
 
 def _cart_add_url() -> str:
