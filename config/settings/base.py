@@ -373,3 +373,8 @@ LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 from core.logconfig import configure_logging  # noqa: E402
 
 LOGGING = configure_logging(json=LOG_JSON, level=LOG_LEVEL)
+
+# --- Page cache (core/pagecache.py) -------------------------------------------
+# Seconds a page rendered for a cookieless visitor may be served to the next
+# one; writes to the catalogue orphan such pages at once. 0 turns it off.
+PAGE_CACHE_SECONDS = env.int("KAMPUNG_PAGE_CACHE_SECONDS", default=300)

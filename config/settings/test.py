@@ -20,3 +20,7 @@ AXES_FAILURE_LIMIT = 5
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Serve static files from the finders: tests never run collectstatic.
 WHITENOISE_USE_FINDERS = True
+# Pages render afresh in tests (a test changes data behind the services'
+# backs); core/tests/test_pagecache.py and shop/tests/test_page_cache.py turn
+# the page cache on and check it.
+PAGE_CACHE_SECONDS = 0

@@ -14,6 +14,7 @@ from django.utils.text import slugify
 from core.images import image_reencode
 from core.markdown import render_markdown
 from core.money import quantize
+from shop.cache import catalog_changed
 from shop.models import Product, ProductImage, Variant
 from shop.services.stock import lock_variants, stock_set
 
@@ -58,6 +59,7 @@ def product_refresh(*, product_id: int) -> None:
             + SearchVector(Value(product.description), weight="C", config="simple")
         )
     Product.objects.filter(pk=product_id).update(**updates)
+    catalog_changed()
 
 
 @transaction.atomic
@@ -154,16 +156,19 @@ def product_image_add(
     image.card.save("card.webp", card, save=False)
     image.thumb.save("thumb.webp", thumb, save=False)
     image.save()
+    catalog_changed()
     return image
 
 
 @transaction.atomic
 def products_set_published(*, product_ids: list[int], published: bool) -> int:
+    catalog_changed()
     return Product.objects.filter(pk__in=product_ids).update(is_published=published)
 
 
 @transaction.atomic
 def products_set_featured(*, product_ids: list[int], featured: bool) -> int:
+    catalog_changed()
     return Product.objects.filter(pk__in=product_ids).update(is_featured=featured)
 
 

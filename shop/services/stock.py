@@ -14,6 +14,7 @@ from django.db.models import Exists, F, OuterRef
 from django.utils.translation import gettext as _
 
 from core.exceptions import ApplicationError
+from shop.cache import catalog_changed
 from shop.models import Product, Variant
 
 
@@ -54,6 +55,7 @@ def _refresh_in_stock(variants: Iterable[Variant]) -> None:
     product_ids = sorted({variant.product_id for variant in variants})
     if not product_ids:
         return
+    catalog_changed()  # stock labels and sold-out states on cached pages
     Product.objects.filter(pk__in=product_ids).update(
         in_stock=Exists(
             Variant.objects.filter(product=OuterRef("pk"), is_active=True, stock__gt=F("reserved"))
@@ -145,4 +147,5 @@ def stock_set(*, variant_id: int, stock: int) -> bool:
     was_available = variant.available > 0
     variant.stock = stock
     variant.save(update_fields=["stock", "updated_at"])
+    catalog_changed()
     return not was_available and variant.available > 0

@@ -6,14 +6,17 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
+from core import pagecache
 from core.money import format_money
 from shop import selectors
+from shop.cache import CATALOG
 from shop.forms import ListingForm
 from shop.viewcounts import product_view_record
 
@@ -63,20 +66,38 @@ def meta_description(product) -> str:
 # ------------------------------------------------------------------- views
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    base = selectors.product_visible_queryset(user=request.user)
-    context = {
-        "for_you": selectors.products_for_you(user=request.user, base=base),
-        "featured": selectors.products_featured(base=base),
-        "new_arrivals": selectors.products_new(base=base),
-        "best_sellers": selectors.products_best_selling(base=base),
-        "categories": list(selectors.category_roots()),
-    }
-    return render(request, "shop/catalog/home.html", context)
+    page = pagecache.PageCache(request, namespace=CATALOG)
+    if (hit := page.get()) is None:
+        base = selectors.product_visible_queryset(user=request.user)
+        context = {
+            "for_you": selectors.products_for_you(user=request.user, base=base),
+            "featured": selectors.products_featured(base=base),
+            "new_arrivals": selectors.products_new(base=base),
+            "best_sellers": selectors.products_best_selling(base=base),
+            "categories": list(selectors.category_roots()),
+        }
+        hit = page.store(render(request, "shop/catalog/home.html", {**context, **page.context()}))
+    return hit[0]
+
+
+def _listing_is_plain(request: HttpRequest) -> bool:
+    """An unfiltered listing (at most a known sort and a page number): the
+    pages worth storing, and a bounded set of them."""
+    sort = request.GET.get("sort")
+    page = request.GET.get("page")
+    return (sort is None or sort in selectors.SORTS) and (
+        page is None or (page.isdigit() and len(page) <= 3)
+    )
 
 
 @require_safe
 def product_list(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     """All products (`/shop/`) or one category with its descendants."""
+    page_cache = pagecache.PageCache(
+        request, namespace=CATALOG, params=("sort", "page"), allow=_listing_is_plain(request)
+    )
+    if (hit := page_cache.get()) is not None:
+        return hit[0]
     category = None
     breadcrumbs: list = []
     children: list = []
@@ -113,17 +134,59 @@ def product_list(request: HttpRequest, slug: str | None = None) -> HttpResponse:
             category.get_absolute_url() if category else reverse("shop:index")
         ),
     }
-    return render(request, "shop/catalog/product_list.html", context)
+    response = render(
+        request, "shop/catalog/product_list.html", {**context, **page_cache.context()}
+    )
+    return page_cache.store(response)[0]
+
+
+RECENTLY_VIEWED_HOLE = pagecache.hole("recentlyviewed")
 
 
 @require_safe
 def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    product = selectors.product_get_for_page(slug=slug, user=request.user)
-    if product is None:
-        raise Http404(_("No such product."))
+    # The page is the same for every cookieless visitor; only "recently
+    # viewed" is theirs, and it is filled into the page on every response.
+    page = pagecache.PageCache(request, namespace=CATALOG)
+    if (hit := page.get()) is None:
+        product = selectors.product_get_for_page(slug=slug, user=request.user)
+        if product is None:
+            raise Http404(_("No such product."))
+        response = render(
+            request,
+            "shop/catalog/product_detail.html",
+            {**_product_context(request, product), **page.context()},
+        )
+        hit = page.store(response, meta={"product_id": product.pk})
+    response, meta = hit
+    product_id = meta["product_id"]
     # Cache only: the view count reaches the database in a periodic task.
-    product_view_record(product_id=product.pk)
+    product_view_record(product_id=product_id)
 
+    recent_ids = _recently_viewed_ids(request)
+    response = page.fill(
+        response, {RECENTLY_VIEWED_HOLE: _recently_viewed_html(request, recent_ids, product_id)}
+    )
+    _remember_viewed(
+        response, selectors.recently_viewed_push(ids=recent_ids, product_id=product_id)
+    )
+    return response
+
+
+def _recently_viewed_html(request: HttpRequest, ids: list[int], product_id: int) -> str:
+    ids = [pk for pk in ids if pk != product_id]
+    if not ids:
+        return ""  # no query for a first visit
+    base = selectors.product_visible_queryset(user=request.user)
+    products = selectors.products_recently_viewed(ids=ids, base=base)
+    if not products:
+        return ""
+    return render_to_string(
+        "shop/catalog/_recently_viewed.html", {"recently_viewed": products}, request=request
+    )
+
+
+def _product_context(request: HttpRequest, product) -> dict:
     base = selectors.product_visible_queryset(user=request.user)
     variants = selectors.product_variants(product=product)
     variant_data = []
@@ -142,9 +205,8 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
             }
         )
     selected = next((v for v in variants if v.available > 0), variants[0] if variants else None)
-    recent_ids = _recently_viewed_ids(request)
     images = selectors.product_images(product=product)
-    context = {
+    return {
         "product": product,
         "breadcrumbs": selectors.category_breadcrumbs(category=product.category),
         "images": images,
@@ -156,19 +218,12 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "tags": list(product.tags.all()),
         "related": selectors.products_related(product=product, base=base),
         "bought_together": selectors.products_bought_together(product=product, base=base),
-        "recently_viewed": selectors.products_recently_viewed(
-            ids=recent_ids, base=base, exclude=product.pk
-        ),
+        "recently_viewed_hole": RECENTLY_VIEWED_HOLE,
         "cart_add_url": _cart_add_url(),
         "store_currency": settings.STORE_CURRENCY,
         "canonical_url": request.build_absolute_uri(product.get_absolute_url()),
         "meta_description": meta_description(product),
     }
-    response = render(request, "shop/catalog/product_detail.html", context)
-    _remember_viewed(
-        response, selectors.recently_viewed_push(ids=recent_ids, product_id=product.pk)
-    )
-    return response
 
 
 @require_safe

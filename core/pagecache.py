@@ -1,0 +1,212 @@
+"""Whole-page cache for visitors who carry no per-visitor state, with holes
+filled per request.
+
+Most storefront traffic is anonymous and cookieless (first visits, search
+engines, links from chats). For such a visitor the page depends only on its
+URL, the language and the content behind it, so the rendered HTML can be
+stored once and served to the next one. Three things in a page are still per
+request, and are left as *holes* in the stored HTML and filled on every
+response:
+
+- the CSRF token of the page's forms (each visitor gets their own secret and
+  cookie, exactly as an uncached render would give them),
+- the CSP nonce of the request's header,
+- any view-specific hole (e.g. "recently viewed", read from the visitor's own
+  cookie).
+
+A request is served from, and stored in, the cache only when it has no session
+cookie (so it is anonymous, has no cart and no pending flash message) and no
+message cookie. Everything else renders as before.
+
+Freshness: every stored page is keyed by a *generation* number of its
+namespace; writes that change what the pages show call `bump(namespace)`
+after their transaction commits, which orphans every page of the old
+generation at once. `settings.PAGE_CACHE_SECONDS` is the backstop TTL (and
+0 turns the cache off).
+
+Usage in a view:
+
+    page = PageCache(request, namespace="catalog")
+    if (hit := page.get()) is None:
+        response = render(request, "x.html", {**context, **page.context()})
+        hit = page.store(response, meta={"product_id": product.pk})
+    response, meta = hit
+    response = page.fill(response, {RECENT_HOLE: recent_html})
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csp import get_nonce
+from django.middleware.csrf import get_token
+from django.utils.csp import CONTEXT_KEY as CSP_CONTEXT_KEY
+from django.utils.translation import get_language
+
+# Markers that cannot occur in real content (letters and digits only, so HTML
+# escaping leaves them intact inside attributes).
+CSRF_HOLE = "kampungholecsrf7f3a9c"
+NONCE_HOLE = "kampungholenonce5e21b8"
+
+_CACHE_VERSION = 1  # bump when the stored format changes
+
+
+def hole(name: str) -> str:
+    """A placeholder for a view-specific per-request fragment."""
+    if not name.isalnum():
+        raise ValueError("hole names are letters and digits")
+    return f"kampunghole{name}0d4e"
+
+
+def _generation_key(namespace: str) -> str:
+    return f"{namespace}:generation"
+
+
+def generation(namespace: str) -> int:
+    """The namespace's current generation. It starts at a time-based value so
+    that a cache that lost the counter never reuses an old generation's pages."""
+    key = _generation_key(namespace)
+    value = cache.get(key)
+    if value is None:
+        cache.add(key, time.time_ns() // 1_000_000, timeout=None)
+        value = cache.get(key, 0)
+    return int(value)
+
+
+def bump(namespace: str) -> None:
+    """Orphan every cached page of `namespace`. Call it for any write that
+    changes what those pages show; inside a transaction it runs after the
+    commit (a page rendered before the commit must not be stored under the
+    new generation)."""
+
+    def _bump() -> None:
+        key = _generation_key(namespace)
+        try:
+            cache.incr(key)
+        except ValueError:  # missing: start a fresh, never-used generation
+            cache.set(key, time.time_ns() // 1_000_000, timeout=None)
+
+    transaction.on_commit(_bump)
+
+
+def request_is_cacheable(request: HttpRequest) -> bool:
+    if getattr(settings, "PAGE_CACHE_SECONDS", 0) <= 0:
+        return False
+    if request.method not in ("GET", "HEAD"):
+        return False
+    cookies = request.COOKIES
+    if settings.SESSION_COOKIE_NAME in cookies:
+        return False
+    if getattr(settings, "MESSAGE_COOKIE_NAME", "messages") in cookies:
+        return False
+    # htmx requests may ask for partial renders; they are never stored.
+    return request.headers.get("HX-Request") != "true"
+
+
+MAX_PARAM_LENGTH = 20
+
+
+class PageCache:
+    """`params` are the query parameters the page may vary on. A request with
+    any other parameter, a repeated one or a long value is rendered but never
+    stored, so the number of stored pages stays bounded by what the shop has
+    (categories x sorts x pages), not by what visitors type into URLs."""
+
+    def __init__(
+        self,
+        request: HttpRequest,
+        *,
+        namespace: str,
+        params: tuple[str, ...] = (),
+        allow: bool = True,
+    ) -> None:
+        self.request = request
+        self.namespace = namespace
+        self.params = params
+        self.enabled = allow and request_is_cacheable(request) and self._params_ok()
+        self._key: str | None = None
+
+    def _params_ok(self) -> bool:
+        query = self.request.GET
+        for name in query:
+            values = query.getlist(name)
+            if name not in self.params or len(values) != 1:
+                return False
+            if len(values[0]) > MAX_PARAM_LENGTH:
+                return False
+        return True
+
+    @property
+    def key(self) -> str:
+        if self._key is None:
+            # Scheme and host too: canonical and OpenGraph URLs are absolute.
+            url = self.request.build_absolute_uri().encode()
+            digest = hashlib.blake2b(url, digest_size=16).hexdigest()
+            self._key = (
+                f"page:{_CACHE_VERSION}:{self.namespace}:{generation(self.namespace)}:"
+                f"{get_language()}:{digest}"
+            )
+        return self._key
+
+    def context(self) -> dict[str, Any]:
+        """Extra template context for a render that may be stored: the
+        per-request values become holes. Empty when the page is not cached."""
+        if not self.enabled:
+            return {}
+        return {"csrf_token": CSRF_HOLE, CSP_CONTEXT_KEY: NONCE_HOLE}
+
+    def get(self) -> tuple[HttpResponse, dict[str, Any]] | None:
+        if not self.enabled:
+            return None
+        stored = cache.get(self.key)
+        if stored is None:
+            return None
+        content, content_type, meta = stored
+        response = HttpResponse(content, content_type=content_type)
+        response["X-Page-Cache"] = "hit"
+        return self._fill_standard(response), meta
+
+    def store(
+        self, response: HttpResponse, *, meta: Mapping[str, Any] | None = None
+    ) -> tuple[HttpResponse, dict[str, Any]]:
+        """Store a 200 response rendered with `context()`, then fill its holes
+        for this request."""
+        meta = dict(meta or {})
+        if self.enabled and response.status_code == 200 and not response.streaming:
+            cache.set(
+                self.key,
+                (response.content, response["Content-Type"], meta),
+                timeout=settings.PAGE_CACHE_SECONDS,
+            )
+            response["X-Page-Cache"] = "miss"
+        return self._fill_standard(response), meta
+
+    def fill(self, response: HttpResponse, holes: Mapping[str, str]) -> HttpResponse:
+        """Fill view-specific holes (a no-op for holes the page does not have)."""
+        content = response.content
+        for marker, value in holes.items():
+            needle = marker.encode()
+            if needle in content:
+                content = content.replace(needle, str(value).encode())
+        response.content = content
+        return response
+
+    def _fill_standard(self, response: HttpResponse) -> HttpResponse:
+        content = response.content
+        if CSRF_HOLE.encode() in content:
+            # A real token for this visitor; CsrfViewMiddleware sets its cookie.
+            content = content.replace(CSRF_HOLE.encode(), get_token(self.request).encode())
+        if NONCE_HOLE.encode() in content:
+            nonce = get_nonce(self.request)
+            content = content.replace(
+                NONCE_HOLE.encode(), str(nonce).encode() if nonce is not None else b""
+            )
+        response.content = content
+        return response

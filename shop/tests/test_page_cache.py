@@ -1,0 +1,227 @@
+"""The storefront's page cache (core/pagecache.py) as a shopper meets it:
+cookieless visitors share stored pages, everything per visitor stays theirs,
+and a catalogue write shows on the next view."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+from django.utils import translation
+
+from shop.services.catalog import products_set_published, variant_set_stock
+from shop.tests.factories import ProductFactory, UserFactory, category_create
+from shop.views.catalog import RECENTLY_VIEWED_COOKIE
+
+pytestmark = pytest.mark.django_db
+
+TOKEN_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+NONCE_RE = re.compile(r'<script src="[^"]+kampung[^"]*\.js" nonce="([^"]+)"')
+
+
+@pytest.fixture(autouse=True)
+def page_cache_on(settings):
+    settings.PAGE_CACHE_SECONDS = 300
+    yield
+    translation.deactivate()
+
+
+def _visit(url: str, **cookies):
+    """A new visitor: a client of its own, with only the given cookies."""
+    client = Client(enforce_csrf_checks=True)
+    for name, value in cookies.items():
+        client.cookies[name] = value
+    return client, client.get(url)
+
+
+def test_second_cookieless_visitor_gets_the_stored_product_page_without_a_query(
+    django_assert_num_queries,
+):
+    # given
+    product = ProductFactory(name="Batik Tulis Shirt")
+    _, first = _visit(product.get_absolute_url())
+
+    # when
+    client = Client(enforce_csrf_checks=True)
+    with django_assert_num_queries(0):
+        second = client.get(product.get_absolute_url())
+
+    # then
+    assert first["X-Page-Cache"] == "miss"
+    assert second["X-Page-Cache"] == "hit"
+    assert second.status_code == 200
+    assert "Batik Tulis Shirt" in second.content.decode()
+
+
+def test_each_visitor_of_a_stored_page_gets_their_own_working_csrf_token():
+    # given: the page is stored by a first visitor
+    product = ProductFactory()
+    variant = product.variants.get()
+    _, first = _visit(product.get_absolute_url())
+
+    # when: a second visitor is served the stored page and adds to cart
+    client, second = _visit(product.get_absolute_url())
+    token = TOKEN_RE.search(second.content.decode()).group(1)
+    added = client.post(
+        "/shop/cart/add/", {"variant_id": variant.pk, "quantity": 1, "csrfmiddlewaretoken": token}
+    )
+
+    # then: a token of their own, which the CSRF check accepts
+    assert second["X-Page-Cache"] == "hit"
+    assert token != TOKEN_RE.search(first.content.decode()).group(1)
+    assert "kampunghole" not in second.content.decode()
+    assert "csrftoken" in second.cookies
+    assert added.status_code == 302
+    cart_page = client.get("/shop/cart/")
+    assert [row["variant"] for row in cart_page.context["rows"]] == [variant]
+
+
+def test_csp_nonce_of_a_stored_page_matches_its_own_header():
+    product = ProductFactory()
+    _visit(product.get_absolute_url())
+
+    _, response = _visit(product.get_absolute_url())
+
+    nonce = NONCE_RE.search(response.content.decode()).group(1)
+    assert response["X-Page-Cache"] == "hit"
+    assert f"'nonce-{nonce}'" in response["Content-Security-Policy"]
+
+
+def test_recently_viewed_is_filled_per_visitor_on_a_stored_page():
+    # given: the page is stored; one visitor has looked at another product
+    seen = ProductFactory(name="Seen Before Sarong")
+    product = ProductFactory()
+    _visit(product.get_absolute_url())
+    client, _ = _visit(seen.get_absolute_url())
+
+    # when
+    with_history = client.get(product.get_absolute_url())
+    _, without = _visit(product.get_absolute_url())
+
+    # then
+    assert with_history["X-Page-Cache"] == without["X-Page-Cache"] == "hit"
+    assert "Seen Before Sarong" in with_history.content.decode()
+    assert "Recently viewed" not in without.content.decode()
+    pushed = with_history.cookies[RECENTLY_VIEWED_COOKIE].value
+    assert pushed.split(":")[0] == f"{product.pk},{seen.pk}"
+
+
+def test_a_signed_in_shopper_never_gets_a_stored_page():
+    # given
+    product = ProductFactory()
+    _visit(product.get_absolute_url())
+    user = UserFactory(display_name="Dewi Lestari")
+    client = Client()
+    client.force_login(user)
+
+    # when
+    response = client.get(product.get_absolute_url())
+
+    # then
+    assert "X-Page-Cache" not in response
+    assert "Dewi Lestari" in response.content.decode()
+
+
+def test_a_stock_change_shows_on_the_next_view(django_capture_on_commit_callbacks):
+    # given
+    product = ProductFactory()
+    variant = product.variants.get()
+    _visit(product.get_absolute_url())
+
+    # when: staff sets the stock to zero (the generation moves on commit)
+    with django_capture_on_commit_callbacks(execute=True):
+        variant_set_stock(variant_id=variant.pk, stock=0)
+    _, response = _visit(product.get_absolute_url())
+
+    # then
+    assert response["X-Page-Cache"] == "miss"
+    assert "Sold out" in response.content.decode()
+
+
+def test_unpublishing_removes_the_product_from_stored_listings(
+    django_capture_on_commit_callbacks,
+):
+    # given
+    category = category_create("Batik")
+    product = ProductFactory(category=category, name="Kebaya Encim")
+    _, before = _visit("/shop/c/batik/")
+    assert "Kebaya Encim" in before.content.decode()
+
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        products_set_published(product_ids=[product.pk], published=False)
+    _, after = _visit("/shop/c/batik/")
+    _, page = _visit(product.get_absolute_url())
+
+    # then
+    assert after["X-Page-Cache"] == "miss"
+    assert "Kebaya Encim" not in after.content.decode()
+    assert page.status_code == 404
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/shop/c/batik/?in_stock=1",  # a filtered listing
+        "/shop/c/batik/?utm_source=chat",  # a parameter the page does not vary on
+        "/shop/c/batik/?sort=price_asc&sort=newest",  # repeated
+        "/shop/c/batik/?page=123456",  # not a plausible page number
+        "/shop/search/?q=batik",  # search terms are unbounded
+    ],
+)
+def test_pages_with_unbounded_urls_are_rendered_but_not_stored(url):
+    category_create("Batik")
+
+    _visit(url)
+    _, response = _visit(url)
+
+    assert response.status_code == 200
+    assert "X-Page-Cache" not in response
+
+
+def test_sorted_and_paged_listings_are_stored_per_url():
+    category_create("Batik")
+    _visit("/shop/c/batik/?sort=price_asc")
+
+    _, same = _visit("/shop/c/batik/?sort=price_asc")
+    _, other = _visit("/shop/c/batik/?sort=newest")
+
+    assert same["X-Page-Cache"] == "hit"
+    assert other["X-Page-Cache"] == "miss"
+
+
+def test_languages_are_stored_apart():
+    product = ProductFactory()
+    _visit(product.get_absolute_url())
+
+    _, indonesian = _visit(f"/id{product.get_absolute_url()}")
+
+    assert indonesian["X-Page-Cache"] == "miss"
+    assert 'lang="id"' in indonesian.content.decode()
+    assert "Tambah ke keranjang" in indonesian.content.decode()
+
+
+def test_a_missing_product_is_not_stored():
+    _visit("/shop/p/no-such-thing/")
+
+    _, response = _visit("/shop/p/no-such-thing/")
+
+    assert response.status_code == 404
+    assert "X-Page-Cache" not in response
+
+
+def test_a_visitor_with_a_cart_sees_their_cart_count_not_a_stored_page():
+    # given: the home page is stored; a shopper has a session cart
+    product = ProductFactory()
+    _visit("/")
+    client = Client()
+    client.get(product.get_absolute_url())
+    client.post("/shop/cart/add/", {"variant_id": product.variants.get().pk, "quantity": 2})
+
+    # when
+    response = client.get("/")
+
+    # then
+    assert "X-Page-Cache" not in response
+    assert '<span id="cart-count" class="badge">2</span>' in response.content.decode()
