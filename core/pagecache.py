@@ -14,9 +14,10 @@ response:
 - any view-specific hole (e.g. "recently viewed", read from the visitor's own
   cookie).
 
-A request is served from, and stored in, the cache only when it has no session
-cookie (so it is anonymous, has no cart and no pending flash message) and no
-message cookie. Everything else renders as before.
+A request is served from, and stored in, the cache only when its visitor is
+anonymous and has no pending flash message: a cookieless visitor, or an
+anonymous one with a session (e.g. a cart, whose header badge the view fills
+as a hole). Signed-in users always get a fresh render.
 
 Freshness: every stored page is keyed by a *generation* number of its
 namespace; writes that change what the pages show call `bump(namespace)`
@@ -38,10 +39,11 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.conf import settings
+from django.contrib import messages
 from django.core.cache import cache
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -101,13 +103,20 @@ def request_is_cacheable(request: HttpRequest) -> bool:
         return False
     if request.method not in ("GET", "HEAD"):
         return False
-    cookies = request.COOKIES
-    if settings.SESSION_COOKIE_NAME in cookies:
-        return False
-    if getattr(settings, "MESSAGE_COOKIE_NAME", "messages") in cookies:
-        return False
     # htmx requests may ask for partial renders; they are never stored.
-    return request.headers.get("HX-Request") != "true"
+    if request.headers.get("HX-Request") == "true":
+        return False
+    # (An emptied cookie counts as absent: it is how a cookie is deleted.)
+    if request.COOKIES.get(getattr(settings, "MESSAGE_COOKIE_NAME", "messages")):
+        return False
+    if not request.COOKIES.get(settings.SESSION_COOKIE_NAME):
+        return True  # no session: anonymous, nothing pending
+    # One session read tells whether the visitor signed in or has a message
+    # waiting (len() looks without marking them shown).
+    user = getattr(request, "user", None)
+    if user is None or user.is_authenticated:
+        return False
+    return not len(messages.get_messages(request))
 
 
 MAX_PARAM_LENGTH = 20
@@ -188,13 +197,17 @@ class PageCache:
             response["X-Page-Cache"] = "miss"
         return self._fill_standard(response), meta
 
-    def fill(self, response: HttpResponse, holes: Mapping[str, str]) -> HttpResponse:
-        """Fill view-specific holes (a no-op for holes the page does not have)."""
+    def fill(
+        self, response: HttpResponse, holes: Mapping[str, str | Callable[[], str]]
+    ) -> HttpResponse:
+        """Fill view-specific holes with HTML (a callable is called only when
+        the page has its hole)."""
         content = response.content
         for marker, value in holes.items():
             needle = marker.encode()
             if needle in content:
-                content = content.replace(needle, str(value).encode())
+                html = value() if callable(value) else value
+                content = content.replace(needle, str(html).encode())
         response.content = content
         return response
 

@@ -17,6 +17,7 @@ from core import pagecache
 from core.money import format_money
 from shop import selectors
 from shop.cache import CATALOG
+from shop.context_processors import cart_item_count
 from shop.forms import ListingForm
 from shop.viewcounts import product_view_record
 
@@ -63,10 +64,45 @@ def meta_description(product) -> str:
     return Truncator(text).chars(155)
 
 
+# -------------------------------------------------------------- page cache
+RECENTLY_VIEWED_HOLE = pagecache.hole("recentlyviewed")
+CART_BADGE_HOLE = pagecache.hole("cartbadge")
+
+
+def _page_cache(request: HttpRequest, **options) -> pagecache.PageCache:
+    return pagecache.PageCache(request, namespace=CATALOG, **options)
+
+
+def _render_for_cache(
+    request: HttpRequest, page: pagecache.PageCache, template: str, context: dict
+) -> HttpResponse:
+    extra = page.context()
+    if extra:
+        extra["cart_badge_hole"] = CART_BADGE_HOLE
+    return render(request, template, {**context, **extra})
+
+
+def _fill_visitor_holes(
+    request: HttpRequest,
+    page: pagecache.PageCache,
+    response: HttpResponse,
+    holes: dict | None = None,
+) -> HttpResponse:
+    return page.fill(
+        response,
+        {
+            CART_BADGE_HOLE: lambda: render_to_string(
+                "includes/cart_badge.html", {"cart_count": cart_item_count(request)}
+            ),
+            **(holes or {}),
+        },
+    )
+
+
 # ------------------------------------------------------------------- views
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    page = pagecache.PageCache(request, namespace=CATALOG)
+    page = _page_cache(request)
     if (hit := page.get()) is None:
         base = selectors.product_visible_queryset(user=request.user)
         context = {
@@ -76,8 +112,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "best_sellers": selectors.products_best_selling(base=base),
             "categories": list(selectors.category_roots()),
         }
-        hit = page.store(render(request, "shop/catalog/home.html", {**context, **page.context()}))
-    return hit[0]
+        hit = page.store(_render_for_cache(request, page, "shop/catalog/home.html", context))
+    return _fill_visitor_holes(request, page, hit[0])
 
 
 def _listing_is_plain(request: HttpRequest) -> bool:
@@ -93,11 +129,9 @@ def _listing_is_plain(request: HttpRequest) -> bool:
 @require_safe
 def product_list(request: HttpRequest, slug: str | None = None) -> HttpResponse:
     """All products (`/shop/`) or one category with its descendants."""
-    page_cache = pagecache.PageCache(
-        request, namespace=CATALOG, params=("sort", "page"), allow=_listing_is_plain(request)
-    )
+    page_cache = _page_cache(request, params=("sort", "page"), allow=_listing_is_plain(request))
     if (hit := page_cache.get()) is not None:
-        return hit[0]
+        return _fill_visitor_holes(request, page_cache, hit[0])
     category = None
     breadcrumbs: list = []
     children: list = []
@@ -134,28 +168,21 @@ def product_list(request: HttpRequest, slug: str | None = None) -> HttpResponse:
             category.get_absolute_url() if category else reverse("shop:index")
         ),
     }
-    response = render(
-        request, "shop/catalog/product_list.html", {**context, **page_cache.context()}
-    )
-    return page_cache.store(response)[0]
-
-
-RECENTLY_VIEWED_HOLE = pagecache.hole("recentlyviewed")
+    response = _render_for_cache(request, page_cache, "shop/catalog/product_list.html", context)
+    return _fill_visitor_holes(request, page_cache, page_cache.store(response)[0])
 
 
 @require_safe
 def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    # The page is the same for every cookieless visitor; only "recently
-    # viewed" is theirs, and it is filled into the page on every response.
-    page = pagecache.PageCache(request, namespace=CATALOG)
+    # The page is the same for every anonymous visitor; their cart badge and
+    # "recently viewed" are filled into it on every response.
+    page = _page_cache(request)
     if (hit := page.get()) is None:
         product = selectors.product_get_for_page(slug=slug, user=request.user)
         if product is None:
             raise Http404(_("No such product."))
-        response = render(
-            request,
-            "shop/catalog/product_detail.html",
-            {**_product_context(request, product), **page.context()},
+        response = _render_for_cache(
+            request, page, "shop/catalog/product_detail.html", _product_context(request, product)
         )
         hit = page.store(response, meta={"product_id": product.pk})
     response, meta = hit
@@ -164,8 +191,11 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
     product_view_record(product_id=product_id)
 
     recent_ids = _recently_viewed_ids(request)
-    response = page.fill(
-        response, {RECENTLY_VIEWED_HOLE: _recently_viewed_html(request, recent_ids, product_id)}
+    response = _fill_visitor_holes(
+        request,
+        page,
+        response,
+        {RECENTLY_VIEWED_HOLE: lambda: _recently_viewed_html(request, recent_ids, product_id)},
     )
     _remember_viewed(
         response, selectors.recently_viewed_push(ids=recent_ids, product_id=product_id)
