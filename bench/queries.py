@@ -3,8 +3,12 @@ database (same settings and environment as the gunicorn under load).
 
     python bench/queries.py /robots.txt / /shop/c/home/ ... [--post-cart VARIANT_ID PRODUCT_PATH]
 
-Each page is requested twice as an anonymous visitor with a session (the
-second, warm request is counted). With --verbose the SQL is printed too.
+Each page is measured for two visitors, the warm request counted:
+- "visitor": no cookies at all (a first visit, a search engine), which the
+  page cache (core/pagecache.py) serves once the page is stored;
+- "shopper": an anonymous visitor with a cart in their session, whose pages
+  are always rendered afresh.
+With --verbose the SQL is printed too.
 """
 
 from __future__ import annotations
@@ -51,12 +55,19 @@ def main() -> None:
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args()
 
-    client = Client(HTTP_HOST="127.0.0.1")
-    rows = []
-    for path in args.paths:
-        rows.append((f"GET {path}", *measure(client, "get", path)))
+    visitor = Client(HTTP_HOST="127.0.0.1")
+    shopper = Client(HTTP_HOST="127.0.0.1")
     if args.post_cart:
         variant_id, product_path = args.post_cart
+        shopper.get(product_path)
+        shopper.post("/shop/cart/add/", {"variant_id": variant_id, "quantity": 1})
+    rows = []
+    for path in args.paths:
+        visitor.cookies.clear()
+        rows.append((f"GET {path} (visitor)", *measure(visitor, "get", path)))
+        if args.post_cart:
+            rows.append((f"GET {path} (shopper)", *measure(shopper, "get", path)))
+    if args.post_cart:
         csrf_client = Client(HTTP_HOST="127.0.0.1", enforce_csrf_checks=True)
         csrf_client.get(product_path)
         token = csrf_client.cookies["csrftoken"].value

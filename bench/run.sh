@@ -87,17 +87,40 @@ for _ in $(seq 50); do
 done
 curl -fs -o /dev/null "$BASE/robots.txt" || { tail -20 "$WORK/gunicorn.log"; exit 1; }
 
-echo "== load: wrk, $CONNECTIONS connections, ${DURATION}s each (after ${WARMUP}s warm-up)"
-printf '%-16s %-52s %9s %8s %8s %6s\n' page path "req/s" "p50" "p99" "errors"
-for name in "${NAMES[@]}"; do
-    url="$BASE${PATHS[$name]}"
-    wrk -t2 -c"$CONNECTIONS" -d"${WARMUP}s" "$url" >/dev/null
-    out=$(wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency "$url")
+# A shopper: an anonymous visitor with a cart in their session. The page cache
+# never serves them, so their rows measure the full render. (Cookies are
+# parsed from the headers: production cookies are Secure, curl would not keep
+# them over plain http.)
+page_headers=$(curl -fs -D - -o /dev/null "$BASE${PATHS[product_hot]}")
+CSRF=$(sed -n 's/^[Ss]et-[Cc]ookie: csrftoken=\([^;]*\).*/\1/p' <<<"$page_headers" | tr -d '\r')
+add_headers=$(curl -fs -D - -o /dev/null -H "Cookie: csrftoken=$CSRF" -H "X-CSRFToken: $CSRF" \
+    -d "variant_id=$CART_VARIANT&quantity=1" "$BASE/shop/cart/add/")
+SESSION=$(sed -n 's/^[Ss]et-[Cc]ookie: sessionid=\([^;]*\).*/\1/p' <<<"$add_headers" | tr -d '\r')
+[[ -n "$SESSION" ]] || { echo "could not start a shopper session" >&2; exit 1; }
+SHOPPER_COOKIE="sessionid=$SESSION; csrftoken=$CSRF"
+
+load() {  # load NAME PATH [wrk args...]
+    local name=$1 path=$2
+    shift 2
+    local url="$BASE$path"
+    wrk -t2 -c"$CONNECTIONS" -d"${WARMUP}s" "$@" "$url" >/dev/null
+    local out rps p50 p99 errors
+    out=$(wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency "$@" "$url")
     rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
     p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
     p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
     errors=$(awk '/Non-2xx/ {print $NF} /Socket errors/ {print}' <<<"$out" | tr '\n' ' ')
-    printf '%-16s %-52s %9s %8s %8s %6s\n' "$name" "${PATHS[$name]:0:52}" "$rps" "$p50" "$p99" "${errors:-0}"
+    printf '%-24s %-52s %9s %8s %8s %6s\n' "$name" "${path:0:52}" "$rps" "$p50" "$p99" "${errors:-0}"
+}
+
+echo "== load: wrk, $CONNECTIONS connections, ${DURATION}s each (after ${WARMUP}s warm-up)"
+printf '%-24s %-52s %9s %8s %8s %6s\n' page path "req/s" "p50" "p99" "errors"
+for name in "${NAMES[@]}"; do
+    load "$name" "${PATHS[$name]}"
+done
+echo "-- the same pages for a shopper with a cart (never page-cached)"
+for name in home category product_hot product_typical; do
+    load "$name (shopper)" "${PATHS[$name]}" -H "Cookie: $SHOPPER_COOKIE"
 done
 
 "$PY" bench/cartload.py --port "$PORT" --duration "$WARMUP" --connections "$CONNECTIONS" \
@@ -106,7 +129,7 @@ cart=$("$PY" bench/cartload.py --port "$PORT" --duration "$DURATION" \
     --connections "$CONNECTIONS" --product-path "${PATHS[product_hot]}" \
     --variants "$WORK/variants.txt")
 read -r _ cart_errors cart_rps cart_p50 cart_p99 <<<"$(tr ' ' '\n' <<<"$cart" | cut -d= -f2 | tr '\n' ' ')"
-printf '%-16s %-52s %9s %8s %8s %6s\n' add_to_cart "POST /shop/cart/add/ (bench/cartload.py)" \
+printf '%-24s %-52s %9s %8s %8s %6s\n' add_to_cart "POST /shop/cart/add/ (bench/cartload.py)" \
     "$cart_rps" "${cart_p50}ms" "${cart_p99}ms" "$cart_errors"
 
 if grep -q '"level": "error"\|Traceback' "$WORK/gunicorn.log"; then
