@@ -6,8 +6,9 @@ database (same settings and environment as the gunicorn under load).
 Each page is measured for two visitors, the warm request counted:
 - "visitor": no cookies at all (a first visit, a search engine), which the
   page cache (core/pagecache.py) serves once the page is stored;
-- "shopper": an anonymous visitor with a cart in their session, whose pages
-  are always rendered afresh.
+- "shopper": an anonymous visitor with a cart in their session, also served
+  from the page cache (one session read, their cart badge filled in);
+- "member": a signed-in user, whose pages are always rendered afresh.
 With --verbose the SQL is printed too.
 """
 
@@ -31,6 +32,12 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 TIMED_RUNS = 20
+
+
+def bench_member():
+    from django.contrib.auth import get_user_model
+
+    return get_user_model().objects.filter(is_active=True, is_staff=False).order_by("pk").first()
 
 
 def measure(client: Client, method: str, path: str, data=None, **extra):
@@ -61,12 +68,15 @@ def main() -> None:
         variant_id, product_path = args.post_cart
         shopper.get(product_path)
         shopper.post("/shop/cart/add/", {"variant_id": variant_id, "quantity": 1})
+    member = Client(HTTP_HOST="127.0.0.1")
+    member.force_login(bench_member())
     rows = []
     for path in args.paths:
         visitor.cookies.clear()
         rows.append((f"GET {path} (visitor)", *measure(visitor, "get", path)))
         if args.post_cart:
             rows.append((f"GET {path} (shopper)", *measure(shopper, "get", path)))
+        rows.append((f"GET {path} (member)", *measure(member, "get", path)))
     if args.post_cart:
         csrf_client = Client(HTTP_HOST="127.0.0.1", enforce_csrf_checks=True)
         csrf_client.get(product_path)

@@ -87,10 +87,10 @@ for _ in $(seq 50); do
 done
 curl -fs -o /dev/null "$BASE/robots.txt" || { tail -20 "$WORK/gunicorn.log"; exit 1; }
 
-# A shopper: an anonymous visitor with a cart in their session. The page cache
-# never serves them, so their rows measure the full render. (Cookies are
-# parsed from the headers: production cookies are Secure, curl would not keep
-# them over plain http.)
+# A shopper: an anonymous visitor with a cart in their session (the page cache
+# serves them, filling in their cart badge). A member: a signed-in user, whose
+# pages are always rendered afresh. (Cookies are parsed from the headers:
+# production cookies are Secure, curl would not keep them over plain http.)
 page_headers=$(curl -fs -D - -o /dev/null "$BASE${PATHS[product_hot]}")
 CSRF=$(sed -n 's/^[Ss]et-[Cc]ookie: csrftoken=\([^;]*\).*/\1/p' <<<"$page_headers" | tr -d '\r')
 add_headers=$(curl -fs -D - -o /dev/null -H "Cookie: csrftoken=$CSRF" -H "X-CSRFToken: $CSRF" \
@@ -98,6 +98,8 @@ add_headers=$(curl -fs -D - -o /dev/null -H "Cookie: csrftoken=$CSRF" -H "X-CSRF
 SESSION=$(sed -n 's/^[Ss]et-[Cc]ookie: sessionid=\([^;]*\).*/\1/p' <<<"$add_headers" | tr -d '\r')
 [[ -n "$SESSION" ]] || { echo "could not start a shopper session" >&2; exit 1; }
 SHOPPER_COOKIE="sessionid=$SESSION; csrftoken=$CSRF"
+MEMBER_SESSION=$("$PY" bench/member_session.py)
+MEMBER_COOKIE="sessionid=$MEMBER_SESSION"
 
 load() {  # load NAME PATH [wrk args...]
     local name=$1 path=$2
@@ -118,9 +120,13 @@ printf '%-24s %-52s %9s %8s %8s %6s\n' page path "req/s" "p50" "p99" "errors"
 for name in "${NAMES[@]}"; do
     load "$name" "${PATHS[$name]}"
 done
-echo "-- the same pages for a shopper with a cart (never page-cached)"
+echo "-- anonymous shopper with a cart (page cache, their badge filled in)"
 for name in home category product_hot product_typical; do
     load "$name (shopper)" "${PATHS[$name]}" -H "Cookie: $SHOPPER_COOKIE"
+done
+echo "-- signed-in member (never page-cached: the full render)"
+for name in home category product_hot product_typical; do
+    load "$name (member)" "${PATHS[$name]}" -H "Cookie: $MEMBER_COOKIE"
 done
 
 "$PY" bench/cartload.py --port "$PORT" --duration "$WARMUP" --connections "$CONNECTIONS" \

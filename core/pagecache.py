@@ -57,7 +57,7 @@ from django.utils.translation import get_language
 CSRF_HOLE = "kampungholecsrf7f3a9c"
 NONCE_HOLE = "kampungholenonce5e21b8"
 
-_CACHE_VERSION = 1  # bump when the stored format changes
+_CACHE_VERSION = 2  # bump when the stored format changes
 
 
 def hole(name: str) -> str:
@@ -141,6 +141,7 @@ class PageCache:
         self.params = params
         self.enabled = allow and request_is_cacheable(request) and self._params_ok()
         self._key: str | None = None
+        self._generation: int | None = None
 
     def _params_ok(self) -> bool:
         query = self.request.GET
@@ -158,10 +159,7 @@ class PageCache:
             # Scheme and host too: canonical and OpenGraph URLs are absolute.
             url = self.request.build_absolute_uri().encode()
             digest = hashlib.blake2b(url, digest_size=16).hexdigest()
-            self._key = (
-                f"page:{_CACHE_VERSION}:{self.namespace}:{generation(self.namespace)}:"
-                f"{get_language()}:{digest}"
-            )
+            self._key = f"page:{_CACHE_VERSION}:{self.namespace}:{get_language()}:{digest}"
         return self._key
 
     def context(self) -> dict[str, Any]:
@@ -172,12 +170,18 @@ class PageCache:
         return {"csrf_token": CSRF_HOLE, CSP_CONTEXT_KEY: NONCE_HOLE}
 
     def get(self) -> tuple[HttpResponse, dict[str, Any]] | None:
+        """The stored page if it belongs to the current generation. One cache
+        round trip reads both the generation and the page."""
         if not self.enabled:
             return None
-        stored = cache.get(self.key)
-        if stored is None:
+        generation_key = _generation_key(self.namespace)
+        found = cache.get_many([generation_key, self.key])
+        current = found.get(generation_key)
+        self._generation = int(current) if current is not None else generation(self.namespace)
+        stored = found.get(self.key)
+        if stored is None or stored[0] != self._generation:
             return None
-        content, content_type, meta = stored
+        _generation, content, content_type, meta = stored
         response = HttpResponse(content, content_type=content_type)
         response["X-Page-Cache"] = "hit"
         return self._fill_standard(response), meta
@@ -186,12 +190,15 @@ class PageCache:
         self, response: HttpResponse, *, meta: Mapping[str, Any] | None = None
     ) -> tuple[HttpResponse, dict[str, Any]]:
         """Store a 200 response rendered with `context()`, then fill its holes
-        for this request."""
+        for this request. The page is stored under the generation read before
+        it was rendered, so a write that committed meanwhile orphans it."""
         meta = dict(meta or {})
         if self.enabled and response.status_code == 200 and not response.streaming:
+            if self._generation is None:
+                self._generation = generation(self.namespace)
             cache.set(
                 self.key,
-                (response.content, response["Content-Type"], meta),
+                (self._generation, response.content, response["Content-Type"], meta),
                 timeout=settings.PAGE_CACHE_SECONDS,
             )
             response["X-Page-Cache"] = "miss"

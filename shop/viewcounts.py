@@ -66,6 +66,11 @@ def product_view_record(*, product_id: int, now: float | None = None) -> None:
     """Count one view of a product. Cache only; never touches the database."""
     bucket = _bucket(time.time() if now is None else now)
     count_key = _count_key(bucket, product_id)
+    try:
+        cache.incr(count_key)  # the common case: one round trip
+        return
+    except ValueError:
+        pass
     if cache.add(count_key, 1, KEY_TTL):
         # First view of this product in this bucket: note it in a new slot.
         slot = _incr(_seq_key(bucket))

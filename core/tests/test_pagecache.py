@@ -62,3 +62,39 @@ def test_hole_names_must_be_plain():
     assert pagecache.hole("recent").isalnum()
     with pytest.raises(ValueError):
         pagecache.hole("a b")
+
+
+def test_a_page_rendered_across_a_write_is_not_served_afterwards(
+    django_capture_on_commit_callbacks,
+):
+    from django.http import HttpResponse
+
+    # given: a miss, then a write commits while the page is being rendered
+    request = RequestFactory().get("/x/")
+    page = pagecache.PageCache(request, namespace="probe")
+    assert page.get() is None
+    with django_capture_on_commit_callbacks(execute=True):
+        pagecache.bump("probe")
+    page.store(HttpResponse(b"stale"))
+
+    # when
+    again = pagecache.PageCache(RequestFactory().get("/x/"), namespace="probe").get()
+
+    # then
+    assert again is None
+
+
+def test_a_stored_page_is_served_until_the_next_write(django_capture_on_commit_callbacks):
+    from django.http import HttpResponse
+
+    page = pagecache.PageCache(RequestFactory().get("/y/"), namespace="probe")
+    assert page.get() is None
+    page.store(HttpResponse(b"fresh"))
+
+    hit = pagecache.PageCache(RequestFactory().get("/y/"), namespace="probe").get()
+    with django_capture_on_commit_callbacks(execute=True):
+        pagecache.bump("probe")
+    after = pagecache.PageCache(RequestFactory().get("/y/"), namespace="probe").get()
+
+    assert hit[0].content == b"fresh"
+    assert after is None
