@@ -659,16 +659,57 @@ ORDER_MONEY_FIELDS = [
 ]
 
 
+class RefundDueFilter(admin.SimpleListFilter):
+    """Orders holding money that must go back to the shopper."""
+
+    title = gettext_lazy("refund due")
+    parameter_name = "refund_due"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Refund due")), ("no", _("Nothing due"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(refund_due__gt=0)
+        if self.value() == "no":
+            return queryset.filter(refund_due=0)
+        return queryset
+
+
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
-    list_display = ["number", "email", "status", "total_display", "paid_at", "created_at"]
-    list_filter = ["status", "payment_gateway", "created_at", "paid_at"]
+    list_display = [
+        "number",
+        "email",
+        "status",
+        "total_display",
+        "refund_due_display",
+        "paid_at",
+        "created_at",
+    ]
+    list_filter = [RefundDueFilter, "status", "payment_gateway", "created_at", "paid_at"]
     search_fields = ["number", "email", "tracking_number", "payment_reference"]
     date_hierarchy = "created_at"
     list_per_page = 50
     fieldsets = [
-        (None, {"fields": ["number", "status", "email", "user", "created_at", "paid_at"]}),
-        (gettext_lazy("Money"), {"fields": [*ORDER_MONEY_FIELDS, "currency", "coupon_code"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "number",
+                    "status",
+                    "email",
+                    "user",
+                    "language",
+                    "created_at",
+                    "paid_at",
+                ]
+            },
+        ),
+        (
+            gettext_lazy("Money"),
+            {"fields": [*ORDER_MONEY_FIELDS, "refund_due", "currency", "coupon_code"]},
+        ),
         (
             gettext_lazy("Shipping"),
             {
@@ -694,6 +735,7 @@ class OrderAdmin(admin.ModelAdmin):
         "complete",
         "cancel",
         "refund",
+        "record_payment_after_cancel",
     ]
 
     def get_readonly_fields(self, request, obj=None):
@@ -703,9 +745,11 @@ class OrderAdmin(admin.ModelAdmin):
             "status",
             "email",
             "user",
+            "language",
             "created_at",
             "paid_at",
             *ORDER_MONEY_FIELDS,
+            "refund_due",
             "currency",
             "coupon_code",
             "shipping_method_name",
@@ -727,6 +771,12 @@ class OrderAdmin(admin.ModelAdmin):
     @admin.display(description=gettext_lazy("total"), ordering="total")
     def total_display(self, obj) -> str:
         return format_money(obj.total, obj.currency)
+
+    @admin.display(description=gettext_lazy("refund due"), ordering="refund_due")
+    def refund_due_display(self, obj) -> str:
+        if not obj.refund_due:
+            return "—"
+        return format_money(obj.refund_due, obj.currency)
 
     @admin.display(description=gettext_lazy("shipping address"))
     def address_display(self, obj) -> str:
@@ -849,7 +899,30 @@ class OrderAdmin(admin.ModelAdmin):
             form=form,
             action="refund",
             title=_("Refund orders"),
-            intro=_("Record a refund made to the shopper. A full refund ends the order."),
+            intro=_(
+                "Record a refund made to the shopper. A full refund ends the order; on a "
+                "cancelled order it settles the refund due."
+            ),
+        )
+
+    @admin.action(
+        description=gettext_lazy("Record transfer received after cancellation (refund due)"),
+        permissions=["change"],
+    )
+    def record_payment_after_cancel(self, request, queryset):
+        # The bank reference is the order number (see BankTransferGateway):
+        # recording the same transfer twice changes nothing.
+        self._transition(
+            request,
+            queryset,
+            lambda order: order_services.payment_record_after_cancel(
+                order_id=order.pk,
+                gateway=order.payment_gateway,
+                reference=order.payment_reference or order.number,
+                amount=order.total,
+                actor=request.user,
+            ),
+            _("Recorded; refund due: %(orders)s."),
         )
 
 

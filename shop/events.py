@@ -1,11 +1,22 @@
 """The public contract of the shop: events other apps (loyalty, community)
-may subscribe to. Fields are primitives; money travels as a decimal string."""
+may subscribe to. Fields are primitives; money travels as a decimal string
+with exactly two places ("215000.00"), made by `money()`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 from core.events import DomainEvent
+
+CENTS = Decimal("0.01")
+
+
+def money(amount: Decimal | int | str) -> str:
+    """An amount as it travels in an event: a plain decimal string with two
+    places whatever the currency, so "215000" and "215000.00" never both
+    appear and a consumer can compare or parse them alike."""
+    return str(Decimal(amount).quantize(CENTS, rounding=ROUND_HALF_UP))
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -63,6 +74,20 @@ class OrderRefunded(DomainEvent):
     amount: str
     refunded_total: str
     full: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrderRefundDue(DomainEvent):
+    """The shop holds money for an order that will not ship (a payment that
+    arrived after the order was cancelled, or a paid order cancelled):
+    staff must return `amount` to the shopper."""
+
+    order_id: int
+    number: str
+    user_id: int | None
+    amount: str
+    currency: str
+    reason: str
 
 
 @dataclass(frozen=True, kw_only=True)

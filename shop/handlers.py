@@ -2,20 +2,33 @@
 
 Each handler runs in the transaction that marks its outbox delivery done, so
 a successful delivery sends once; a back-in-stock alert is sent only while
-its `notified_at` is empty, so a second delivery of the event sends nothing."""
+its `notified_at` is empty, so a second delivery of the event sends nothing.
+
+A shopper's email is written in the language they used on the site (the
+order's or the alert's `language`), links included: /id/shop/... for
+Indonesian, unprefixed for the default language. Staff mail is written in
+the site's default language."""
 
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.sites.models import Site
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.events import subscribe
-from shop.events import OrderFulfilled, OrderPaid, OrderPlaced, VariantBackInStock
+from shop.events import (
+    OrderFulfilled,
+    OrderPaid,
+    OrderPlaced,
+    OrderRefundDue,
+    VariantBackInStock,
+)
 from shop.models import Order, StockAlert
 
 
@@ -31,7 +44,7 @@ def _order_url(order: Order) -> str:
         return ""
 
 
-def _send(*, template: str, subject: str, to: str, context: dict) -> None:
+def _send(*, template: str, subject: str, to: str | list[str], context: dict) -> None:
     context = {"site_name": settings.SITE_NAME, **context}
     text = render_to_string(f"shop/email/{template}.txt", context)
     html = render_to_string(f"shop/email/{template}.html", context)
@@ -39,43 +52,94 @@ def _send(*, template: str, subject: str, to: str, context: dict) -> None:
         subject=f"[{settings.SITE_NAME}] {subject}",
         body=text,
         from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[to],
+        to=[to] if isinstance(to, str) else to,
     )
     message.attach_alternative(html, "text/html")
     message.send()
 
 
-def _order_mail(order_id: int, *, template: str, subject: str) -> None:
+def _order_mail(order_id: int, *, template: str, subject) -> None:
+    """`subject` is lazy: it is translated in the order's language."""
     order = Order.objects.filter(pk=order_id).prefetch_related("lines").first()
     if order is None or not order.email:
         return
-    _send(
-        template=template,
-        subject=subject % {"number": order.number},
-        to=order.email,
-        context={"order": order, "lines": list(order.lines.all()), "order_url": _order_url(order)},
-    )
+    with translation.override(order.language or settings.LANGUAGE_CODE):
+        _send(
+            template=template,
+            subject=str(subject) % {"number": order.number},
+            to=order.email,
+            context={
+                "order": order,
+                "lines": list(order.lines.all()),
+                "order_url": _order_url(order),
+            },
+        )
 
 
 @subscribe(OrderPlaced)
 def email_order_placed(event: OrderPlaced) -> None:
     _order_mail(
-        event.order_id, template="order_placed", subject=_("We received your order %(number)s")
+        event.order_id,
+        template="order_placed",
+        subject=gettext_lazy("We received your order %(number)s"),
     )
 
 
 @subscribe(OrderPaid)
 def email_order_paid(event: OrderPaid) -> None:
     _order_mail(
-        event.order_id, template="order_paid", subject=_("Payment received for order %(number)s")
+        event.order_id,
+        template="order_paid",
+        subject=gettext_lazy("Payment received for order %(number)s"),
     )
 
 
 @subscribe(OrderFulfilled)
 def email_order_fulfilled(event: OrderFulfilled) -> None:
     _order_mail(
-        event.order_id, template="order_fulfilled", subject=_("Your order %(number)s is on its way")
+        event.order_id,
+        template="order_fulfilled",
+        subject=gettext_lazy("Your order %(number)s is on its way"),
     )
+
+
+def _staff_emails() -> list[str]:
+    """Who handles orders: settings.ADMINS, and active staff allowed to
+    change orders (superusers included)."""
+    users = get_user_model().objects.with_perm(
+        "shop.change_order",
+        include_superusers=True,
+        backend="django.contrib.auth.backends.ModelBackend",
+    )
+    emails = [email for _name, email in getattr(settings, "ADMINS", [])]
+    emails += users.filter(is_staff=True).exclude(email="").values_list("email", flat=True)
+    return sorted(set(emails))
+
+
+@subscribe(OrderRefundDue)
+def email_staff_refund_due(event: OrderRefundDue) -> None:
+    """The shop holds money it must return: staff hear of it at once."""
+    recipients = _staff_emails()
+    order = Order.objects.filter(pk=event.order_id).first()
+    if order is None or not order.refund_due or not recipients:
+        # Refunded before this mail went out: nothing left to do.
+        return
+    with translation.override(settings.LANGUAGE_CODE):
+        try:
+            admin_url = _absolute(reverse("admin:shop_order_change", args=[order.pk]))
+        except NoReverseMatch:
+            admin_url = ""
+        _send(
+            template="staff_refund_due",
+            subject=_("Refund due for cancelled order %(number)s") % {"number": order.number},
+            to=recipients,
+            context={
+                "order": order,
+                "amount": event.amount,
+                "reason": event.reason,
+                "admin_url": admin_url,
+            },
+        )
 
 
 @subscribe(VariantBackInStock)
@@ -89,15 +153,20 @@ def email_back_in_stock(event: VariantBackInStock) -> None:
     now = timezone.now()
     for alert in alerts:
         product = alert.variant.product
-        try:
-            product_url = _absolute(product.get_absolute_url())
-        except NoReverseMatch:
-            product_url = ""
-        _send(
-            template="back_in_stock",
-            subject=_("%(item)s is back in stock") % {"item": alert.variant},
-            to=alert.email,
-            context={"variant": alert.variant, "product": product, "product_url": product_url},
-        )
+        with translation.override(alert.language or settings.LANGUAGE_CODE):
+            try:
+                product_url = _absolute(product.get_absolute_url())
+            except NoReverseMatch:
+                product_url = ""
+            _send(
+                template="back_in_stock",
+                subject=_("%(item)s is back in stock") % {"item": alert.variant},
+                to=alert.email,
+                context={
+                    "variant": alert.variant,
+                    "product": product,
+                    "product_url": product_url,
+                },
+            )
         alert.notified_at = now
         alert.save(update_fields=["notified_at"])

@@ -10,6 +10,7 @@ import contextlib
 from django.db import transaction
 from django.db.models import Prefetch, Sum
 from django.http import Http404
+from django.utils import translation
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -486,6 +487,10 @@ class CheckoutApi(APIView):
             coupon_code=data["coupon_code"],
             idempotency_key=key,
             note=data["note"],
+            # The API lives outside i18n_patterns, so the active language is
+            # always the default; the client's Accept-Language (or language
+            # cookie) says which language the shopper's emails are written in.
+            language=translation.get_language_from_request(request),
         )
         # Start the payment once: a replay finds it started and answers
         # with the order as it stands, so both bodies are the same.

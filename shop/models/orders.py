@@ -184,6 +184,18 @@ class Order(BaseModel):
     tracking_number = models.CharField(_("tracking number"), max_length=80, blank=True)
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
     note = models.TextField(_("customer note"), blank=True, max_length=1000)
+    # The shopper's language at checkout: their emails are written in it.
+    language = models.CharField(
+        _("language"), max_length=10, default=settings.LANGUAGE_CODE, editable=False
+    )
+    # Money the shop holds for this order and must return: a payment that
+    # arrived after the order was cancelled, or a paid order cancelled.
+    refund_due = models.DecimalField(
+        _("refund due"),
+        default=Decimal("0"),
+        help_text=_("Money received that must be returned to the shopper."),
+        **MONEY,
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -199,6 +211,10 @@ class Order(BaseModel):
             models.CheckConstraint(
                 condition=Q(refunded_total__lte=models.F("total")),
                 name="shop_order_refund_within_total",
+            ),
+            models.CheckConstraint(
+                condition=Q(refund_due__lte=models.F("total") - models.F("refunded_total")),
+                name="shop_order_refund_due_within_total",
             ),
         ]
 
@@ -273,6 +289,8 @@ class Payment(BaseModel):
         PENDING = "pending", _("Pending")
         SUCCEEDED = "succeeded", _("Succeeded")
         FAILED = "failed", _("Failed")
+        # Captured for an order that was already cancelled: the money goes back.
+        REFUND_DUE = "refund_due", _("Received after cancellation, refund due")
         REFUNDED = "refunded", _("Refunded")
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="payments")

@@ -2,7 +2,19 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
+
+
+def current_language() -> str:
+    """The active language as one of settings.LANGUAGES (the request's, when
+    called inside one), else the site's default."""
+    try:
+        return translation.get_supported_language_variant(
+            translation.get_language() or settings.LANGUAGE_CODE
+        )
+    except LookupError:
+        return settings.LANGUAGE_CODE
 
 
 class WishlistItem(models.Model):
@@ -33,6 +45,10 @@ class StockAlert(models.Model):
     email = models.EmailField()
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    # The language the shopper asked in: the alert email is written in it.
+    language = models.CharField(
+        _("language"), max_length=10, default=current_language, editable=False
     )
     created_at = models.DateTimeField(auto_now_add=True)
     notified_at = models.DateTimeField(null=True, blank=True)

@@ -5,14 +5,15 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.events import publish
 from core.exceptions import ApplicationError
 from shop import payments
-from shop.events import OrderPlaced
+from shop.events import OrderPlaced, money
 from shop.models import (
     Cart,
     Coupon,
@@ -22,6 +23,7 @@ from shop.models import (
     OrderLine,
     ShippingMethod,
 )
+from shop.models.wishlist import current_language
 from shop.services.pricing import coupon_validate, quote_build
 from shop.services.stock import stock_reserve
 
@@ -44,13 +46,18 @@ def checkout_place_order(
     coupon_code: str = "",
     idempotency_key: str | None = None,
     note: str = "",
+    language: str | None = None,
 ) -> Order:
     """Create a pending order from `cart`, holding its stock until payment.
 
     Idempotent: the same `idempotency_key` (per email) returns the order the
     first call created, even when both calls race. Raises SoldOut (409) or
-    ApplicationError (400) and then holds, charges and writes nothing."""
+    ApplicationError (400) and then holds, charges and writes nothing.
+
+    `language` (default: the active one, i.e. the request's) is the
+    language the shopper's order emails are written in."""
     email = (email or "").strip().lower()
+    language = _supported_language(language)
     if idempotency_key:
         existing = Order.objects.filter(email=email, idempotency_key=idempotency_key).first()
         if existing:
@@ -67,6 +74,7 @@ def checkout_place_order(
                 coupon_code=coupon_code,
                 idempotency_key=idempotency_key,
                 note=note,
+                language=language,
             )
     except (IntegrityError, ApplicationError):
         # A concurrent call with the same key won: it emptied the cart (this
@@ -77,6 +85,15 @@ def checkout_place_order(
             if existing:
                 return existing
         raise
+
+
+def _supported_language(language: str | None) -> str:
+    if not language:
+        return current_language()
+    try:
+        return translation.get_supported_language_variant(language)
+    except LookupError:
+        return settings.LANGUAGE_CODE
 
 
 def _place_order(
@@ -90,6 +107,7 @@ def _place_order(
     coupon_code,
     idempotency_key,
     note,
+    language,
 ) -> Order:
     if not email:
         raise ApplicationError(
@@ -153,6 +171,7 @@ def _place_order(
         reserved_until=now + timedelta(minutes=gateway.reservation_minutes),
         idempotency_key=idempotency_key or None,
         note=note[:1000],
+        language=language,
     )
     OrderLine.objects.bulk_create(
         [
@@ -183,7 +202,7 @@ def _place_order(
             number=order.number,
             user_id=order.user_id,
             email=email,
-            total=str(order.total),
+            total=money(order.total),
             currency=order.currency,
             product_ids=sorted({line.variant.product_id for line in quote.lines}),
         )

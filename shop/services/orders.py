@@ -128,7 +128,7 @@ def order_mark_paid(*, order_id: int, payment_reference: str = "", actor=None) -
             order_id=order.pk,
             number=order.number,
             user_id=order.user_id,
-            total=str(order.total),
+            total=events.money(order.total),
             currency=order.currency,
             product_ids=_product_ids(order),
         )
@@ -138,11 +138,15 @@ def order_mark_paid(*, order_id: int, payment_reference: str = "", actor=None) -
 
 @transaction.atomic
 def order_cancel(*, order_id: int, actor=None, reason: str = "") -> Order:
-    """Unpaid: the hold is released. Paid: the units go back on the shelf
-    (refund the money with order_refund)."""
+    """Unpaid: the hold is released. Paid: the units go back on the shelf and
+    the money kept is flagged as `refund_due` (return it with order_refund)."""
     order = _lock(order_id)
     was_paid = order.status != S.PENDING_PAYMENT
-    _move(order, S.CANCELLED, actor=actor, note=reason or _("Cancelled"))
+    fields = []
+    if was_paid:
+        order.refund_due = order.total - order.refunded_total
+        fields = ["refund_due"]
+    _move(order, S.CANCELLED, actor=actor, note=reason or _("Cancelled"), fields=fields)
     # The coupon row before the variant rows: the order checkout locks them in.
     if order.coupon_id:
         CouponRedemption.objects.filter(order=order).delete()
@@ -155,6 +159,77 @@ def order_cancel(*, order_id: int, actor=None, reason: str = "") -> Order:
         back = stock_release(quantities=_quantities(order))
     _announce_back_in_stock(back)
     publish(events.OrderCancelled(order_id=order.pk, user_id=order.user_id, was_paid=was_paid))
+    if order.refund_due:
+        _publish_refund_due(order, amount=order.refund_due, reason=_("Paid order cancelled"))
+    return order
+
+
+def _publish_refund_due(order: Order, *, amount: Decimal, reason: str) -> None:
+    publish(
+        events.OrderRefundDue(
+            order_id=order.pk,
+            number=order.number,
+            user_id=order.user_id,
+            amount=events.money(amount),
+            currency=order.currency,
+            reason=str(reason),
+        )
+    )
+
+
+@transaction.atomic
+def payment_record_after_cancel(
+    *, order_id: int, gateway: str, reference: str, amount: Decimal, actor=None
+) -> Order:
+    """Money arrived for an order that was already cancelled (its stock hold
+    expired before a delayed card confirmation or a bank transfer came in).
+
+    The payment is recorded as received with status REFUND_DUE, the order
+    stays cancelled and is flagged with `refund_due`, its history says so and
+    staff are told (OrderRefundDue). No stock is taken: the hold is gone and
+    the units may have been sold since. Recording the same reference again
+    changes nothing."""
+    order = _lock(order_id)
+    if order.status != S.CANCELLED:
+        raise ApplicationError(
+            _("Order %(number)s is not cancelled.") % {"number": order.number},
+            code="invalid_transition",
+            status_code=409,
+        )
+    payment = order.payments.filter(reference=reference).first() if reference else None
+    if payment is not None and payment.status in {
+        Payment.Status.REFUND_DUE,
+        Payment.Status.REFUNDED,
+    }:
+        return order
+    if payment is None:
+        # Bank transfers start with a pending payment that has no reference.
+        payment = order.payments.filter(
+            gateway=gateway, status=Payment.Status.PENDING, reference=""
+        ).first()
+    if payment is None:
+        payment = Payment(order=order, gateway=gateway)
+    payment.reference = reference
+    payment.amount = amount
+    payment.status = Payment.Status.REFUND_DUE
+    payment.message = str(_("Received after the order was cancelled; refund it."))[:255]
+    payment.save()
+    # The order's columns cannot hold more than its total: a second payment
+    # beyond that stays visible as its own REFUND_DUE payment row.
+    order.refund_due = min(order.refund_due + amount, order.total - order.refunded_total)
+    order.save(update_fields=["refund_due", "updated_at"])
+    note = _("Payment of %(amount)s (%(reference)s) arrived after cancellation: refund due.") % {
+        "amount": amount,
+        "reference": reference or gateway,
+    }
+    OrderHistory.objects.create(
+        order=order,
+        from_status=order.status,
+        to_status=order.status,
+        note=note,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+    )
+    _publish_refund_due(order, amount=amount, reason=note)
     return order
 
 
@@ -206,13 +281,15 @@ def order_complete(*, order_id: int, actor=None) -> Order:
 def order_refund(
     *, order_id: int, amount: Decimal | None = None, actor=None, reason: str = ""
 ) -> Order:
-    """Refund part or all of a paid order. A full refund ends the order."""
+    """Refund part or all of a paid order; a full refund ends the order. On a
+    cancelled order, refund what it still holds (`refund_due`)."""
     order = _lock(order_id)
-    if order.status in {S.PENDING_PAYMENT, S.CANCELLED, S.REFUNDED}:
+    cancelled = order.status == S.CANCELLED
+    if order.status in {S.PENDING_PAYMENT, S.REFUNDED} or (cancelled and not order.refund_due):
         raise ApplicationError(
             _("Only paid orders can be refunded."), code="invalid_transition", status_code=409
         )
-    remaining = order.total - order.refunded_total
+    remaining = order.refund_due if cancelled else order.total - order.refunded_total
     try:
         # str() first: Decimal(0.1) would carry the float's binary error.
         amount = remaining if amount is None else Decimal(str(amount))
@@ -226,12 +303,20 @@ def order_refund(
             code="invalid_amount",
         )
     order.refunded_total += amount
-    full = order.refunded_total == order.total
     note = reason or _("Refunded %(amount)s") % {"amount": amount}
-    if full:
+    if cancelled:
+        order.refund_due -= amount
+        full = not order.refund_due
+        if full:
+            order.payments.filter(
+                status__in=[Payment.Status.REFUND_DUE, Payment.Status.SUCCEEDED]
+            ).update(status=Payment.Status.REFUNDED, updated_at=timezone.now())
+    else:
+        full = order.refunded_total == order.total
+    if full and not cancelled:
         _move(order, S.REFUNDED, actor=actor, note=note, fields=["refunded_total"])
     else:
-        order.save(update_fields=["refunded_total", "updated_at"])
+        order.save(update_fields=["refunded_total", "refund_due", "updated_at"])
         OrderHistory.objects.create(
             order=order,
             from_status=order.status,
@@ -243,8 +328,8 @@ def order_refund(
         events.OrderRefunded(
             order_id=order.pk,
             user_id=order.user_id,
-            amount=str(amount),
-            refunded_total=str(order.refunded_total),
+            amount=events.money(amount),
+            refunded_total=events.money(order.refunded_total),
             full=full,
         )
     )
@@ -323,6 +408,14 @@ def payment_webhook_handle(*, gateway_code: str, body: bytes, headers) -> str:
         order = _lock_by_number(notice.order_number)
         if order is None or notice.amount != order.total:
             return "ignored"
+        if notice.status == "succeeded" and order.status == S.CANCELLED:
+            payment_record_after_cancel(
+                order_id=order.pk,
+                gateway=gateway.code,
+                reference=notice.reference,
+                amount=notice.amount,
+            )
+            return "processed"
         Payment.objects.filter(order=order, reference=notice.reference).update(
             status=Payment.Status.SUCCEEDED
             if notice.status == "succeeded"

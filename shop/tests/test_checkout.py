@@ -123,7 +123,7 @@ def test_placing_an_order_publishes_order_placed_into_the_outbox(cart, variant, 
         "number": order.number,
         "user_id": None,
         "email": "guest@example.com",
-        "total": "215000",
+        "total": "215000.00",
         "currency": "IDR",
         "product_ids": [variant.product_id],
     }

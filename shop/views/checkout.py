@@ -13,6 +13,7 @@ from django.db.models import Prefetch
 from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -333,6 +334,7 @@ def checkout(request):
             coupon_code=data.get("coupon_code") or "",
             idempotency_key=data["idempotency_key"],
             note=data.get("note") or "",
+            language=translation.get_language(),
         )
     except SoldOut as exc:
         messages.error(request, exc.message)
