@@ -12,6 +12,7 @@ class ShopConfig(AppConfig):
         # Demo catalog for `manage.py seed_demo`, after the demo accounts (order 0).
         from core import hooks
         from shop import (
+            checks,  # noqa: F401
             demo,
             receivers,  # noqa: F401
         )

@@ -51,4 +51,13 @@ MAILERS = {
         },
     },
 }
+# Payments: bank transfer only unless the shop configures gateways. The test
+# card gateway accepts made-up card numbers; a demo shop may list it in
+# SHOP_PAYMENT_GATEWAYS, with a SHOP_TEST_GATEWAY_SECRET of its own (a deploy
+# check refuses it otherwise).
+SHOP_PAYMENT_GATEWAYS = env.list(
+    "SHOP_PAYMENT_GATEWAYS", default=["shop.payments.bank_transfer.BankTransferGateway"]
+)
+SHOP_TEST_GATEWAY_SECRET = env.str("SHOP_TEST_GATEWAY_SECRET", default="")
+
 LOGGING = configure_logging(json=env.bool("LOG_JSON", default=True), level=LOG_LEVEL)

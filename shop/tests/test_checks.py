@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import pytest
+
+from shop.checks import TEST_CARD_GATEWAY, check_test_card_gateway
+
+BANK = "shop.payments.bank_transfer.BankTransferGateway"
+
+
+def test_bank_transfer_only_passes(settings):
+    settings.SHOP_PAYMENT_GATEWAYS = [BANK]
+
+    assert check_test_card_gateway() == []
+
+
+@pytest.mark.parametrize("secret", ["", "test-gateway-secret", "short"])
+def test_test_card_with_a_guessable_secret_is_an_error(settings, secret):
+    settings.SHOP_PAYMENT_GATEWAYS = [BANK, TEST_CARD_GATEWAY]
+    settings.SHOP_TEST_GATEWAY_SECRET = secret
+
+    assert [m.id for m in check_test_card_gateway()] == ["shop.E001"]
+
+
+def test_test_card_with_its_own_secret_is_a_warning(settings):
+    settings.SHOP_PAYMENT_GATEWAYS = [BANK, TEST_CARD_GATEWAY]
+    settings.SHOP_TEST_GATEWAY_SECRET = "x" * 40
+
+    assert [m.id for m in check_test_card_gateway()] == ["shop.W001"]
+
+
+def test_production_settings_default_to_bank_transfer_only():
+    import subprocess
+    import sys
+
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(settings.SHOP_PAYMENT_GATEWAYS, repr(settings.SHOP_TEST_GATEWAY_SECRET))"
+    )
+    env = {
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "DJANGO_SECRET_KEY": "x" * 60,
+        "DJANGO_ALLOWED_HOSTS": "shop.example.com",
+        "DATABASE_URL": "sqlite:///:memory:",
+        "PATH": "/usr/bin:/bin",
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    ).stdout
+
+    assert out.strip() == f"[{BANK!r}] ''"
