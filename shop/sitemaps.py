@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.sitemaps import Sitemap
 from django.contrib.sitemaps import views as sitemap_views
 from django.http import HttpRequest, HttpResponse
@@ -50,7 +51,23 @@ class CategorySitemap(_RequestDomainSitemap):
         return Category.objects.filter(is_active=True).order_by("path").only("slug")
 
 
-SITEMAPS = {"products": ProductSitemap, "categories": CategorySitemap}
+class PageSitemap(_RequestDomainSitemap):
+    """The entry pages: home and the whole catalogue."""
+
+    changefreq = "daily"
+    priority = 1.0
+
+    def items(self):
+        return ["home", "shop:index"]
+
+    def location(self, name: str) -> str:
+        return reverse(name)
+
+
+SITEMAPS = {"pages": PageSitemap, "products": ProductSitemap, "categories": CategorySitemap}
+
+# Per-shopper pages crawlers have no business in, in every language.
+PRIVATE_PATHS = ("cart/", "checkout/", "orders/", "addresses/", "wishlist/", "stock-alerts/")
 
 
 @require_safe
@@ -66,6 +83,13 @@ def robots_txt(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "robots.txt",
-        {"sitemap_url": request.build_absolute_uri(reverse("sitemap"))},
+        {
+            "sitemap_url": request.build_absolute_uri(reverse("sitemap")),
+            "private_paths": [
+                f"{prefix}/shop/{path}"
+                for prefix in ("", *(f"/{code}" for code, _name in settings.LANGUAGES[1:]))
+                for path in PRIVATE_PATHS
+            ],
+        },
         content_type="text/plain",
     )

@@ -102,6 +102,9 @@ def test_sitemap_lists_visible_products_and_categories(client):
     assert f"<loc>http://testserver{shown.get_absolute_url()}</loc>" in xml
     assert f"<loc>http://testserver/id{shown.get_absolute_url()}</loc>" in xml
     assert "<loc>http://testserver/shop/c/batik/</loc>" in xml
+    assert "<loc>http://testserver/</loc>" in xml
+    assert "<loc>http://testserver/shop/</loc>" in xml
+    assert "<loc>http://testserver/id/shop/</loc>" in xml
     assert draft.slug not in xml
     assert future.slug not in xml
 
@@ -113,6 +116,8 @@ def test_robots_txt_lists_the_sitemap(client):
     assert response["Content-Type"].startswith("text/plain")
     assert "Sitemap: http://testserver/sitemap.xml" in text
     assert "Disallow: /admin/" in text
+    assert "Disallow: /shop/cart/\n" in text
+    assert "Disallow: /id/shop/checkout/\n" in text
 
 
 def test_category_page_has_a_canonical_link_and_filtered_pages_are_noindex(client):
