@@ -27,8 +27,8 @@ def category_create(name: str = "Batik", parent: Category | None = None) -> Cate
     if existing:
         return existing
     if parent is None:
-        return Category.add_root(name=name, slug=slug)
-    return parent.add_child(name=name, slug=slug)
+        return Category.objects.add_root({"name": name, "slug": slug})
+    return Category.objects.add_child(parent, {"name": name, "slug": slug})
 
 
 class BrandFactory(factory.django.DjangoModelFactory):

@@ -533,4 +533,4 @@ def test_category_tree_admin_adds_a_child(staff_client):
     from shop.models import Category
 
     child = Category.objects.get(slug="batik-tulis")
-    assert child.get_parent() == parent
+    assert Category.objects.get_parent(child) == parent
