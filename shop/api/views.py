@@ -14,7 +14,6 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
-    OpenApiExample,
     OpenApiParameter,
     OpenApiResponse,
     extend_schema,
@@ -28,6 +27,7 @@ from rest_framework.views import APIView
 from core.api.schema import AUTH_ERRORS, NOT_FOUND, WRITE_ERRORS, Error
 from core.exceptions import ApplicationError
 from shop import payments, selectors
+from shop.api import examples as ex
 from shop.api.serializers import (
     AddressSerializer,
     CategoryRefSerializer,
@@ -127,7 +127,11 @@ class ProductListApi(generics.ListAPIView):
             )
         return selectors.product_cards(queryset)
 
-    @extend_schema(parameters=[FilterSerializer], responses={200: ProductCardSerializer(many=True)})
+    @extend_schema(
+        parameters=[FilterSerializer],
+        responses={200: ProductCardSerializer(many=True)},
+        examples=[ex.response("A page of products", ex.PRODUCT_CARD)],
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -192,7 +196,10 @@ class ProductDetailApi(APIView):
         def get_tags(self, product) -> list[str]:
             return [tag.name for tag in product.tags.all()]
 
-    @extend_schema(responses={200: OutputSerializer, **NOT_FOUND})
+    @extend_schema(
+        responses={200: OutputSerializer, **NOT_FOUND},
+        examples=[ex.response("A product with its variants", ex.PRODUCT)],
+    )
     def get(self, request, slug: str):
         product = selectors.product_get_for_page(slug=slug, user=request.user)
         if product is None:
@@ -287,7 +294,10 @@ class CartApi(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses={200: CartOutputSerializer, **AUTH_ERRORS})
+    @extend_schema(
+        responses={200: CartOutputSerializer, **AUTH_ERRORS},
+        examples=[ex.response("A cart with one line", ex.CART)],
+    )
     def get(self, request):
         return Response(cart_data(cart=_user_cart(request.user), user=request.user))
 
@@ -304,6 +314,11 @@ class CartLineAddApi(APIView):
         request=InputSerializer,
         responses={201: CartOutputSerializer, **WRITE_ERRORS, **NOT_FOUND, **CONFLICT},
         description="Adds units of a variant; adding one already in the cart raises its quantity.",
+        examples=[
+            ex.request("Two of a variant", {"variant_id": 42, "quantity": 2}),
+            ex.response("The cart after adding", ex.CART, status=201),
+            ex.SOLD_OUT_EXAMPLE,
+        ],
     )
     def post(self, request):
         serializer = self.InputSerializer(data=request.data)
@@ -335,6 +350,12 @@ class CartLineDetailApi(APIView):
     @extend_schema(
         request=InputSerializer,
         responses={200: CartOutputSerializer, **WRITE_ERRORS, **NOT_FOUND, **CONFLICT},
+        examples=[
+            ex.request("Change the quantity", {"quantity": 2}),
+            ex.request("Remove the line", {"quantity": 0}),
+            ex.response("The cart after the change", ex.CART),
+            ex.SOLD_OUT_EXAMPLE,
+        ],
     )
     def patch(self, request, line_id: int):
         serializer = self.InputSerializer(data=request.data)
@@ -357,56 +378,6 @@ def _order_detail_queryset():
         Prefetch("lines", queryset=OrderLine.objects.order_by("pk")),
         Prefetch("payments", queryset=Payment.objects.order_by("-created_at", "-pk")),
     )
-
-
-CHECKOUT_REQUEST_EXAMPLE = {
-    "shipping_address": {
-        "full_name": "Siti Rahayu",
-        "phone": "+62 812 3456 7890",
-        "line1": "Jl. Malioboro 12",
-        "line2": "",
-        "city": "Yogyakarta",
-        "region": "DI Yogyakarta",
-        "postal_code": "55271",
-        "country": "ID",
-    },
-    "shipping_method_id": 1,
-    "payment_gateway": "test_card",
-    "coupon_code": "HEMAT10",
-    "card_number": "4242424242424242",
-}
-CHECKOUT_RESPONSE_EXAMPLE = {
-    "number": "KP250101-ABC234",
-    "status": "paid",
-    "email": "siti@example.com",
-    "currency": "IDR",
-    "subtotal": "200000.00",
-    "discount_total": "20000.00",
-    "shipping_total": "15000.00",
-    "tax_total": "17838.00",
-    "total": "195000.00",
-    "shipping_method_name": "JNE Reguler",
-    "shipping_address": CHECKOUT_REQUEST_EXAMPLE["shipping_address"],
-    "coupon_code": "HEMAT10",
-    "payment_gateway": "test_card",
-    "payment": {"gateway": "test_card", "status": "succeeded", "message": ""},
-    "reserved_until": "2025-01-01T10:15:00+07:00",
-    "paid_at": "2025-01-01T10:00:02+07:00",
-    "carrier": "",
-    "tracking_number": "",
-    "lines": [
-        {
-            "variant_id": 42,
-            "product_name": "Batik Tulis Parang",
-            "sku": "BTK-PRG-M",
-            "options_label": "M",
-            "unit_price": "100000.00",
-            "quantity": 2,
-            "line_total": "200000.00",
-        }
-    ],
-    "created_at": "2025-01-01T10:00:00+07:00",
-}
 
 
 class CheckoutApi(APIView):
@@ -450,17 +421,23 @@ class CheckoutApi(APIView):
         ],
         responses={201: OrderSerializer, **WRITE_ERRORS, **CONFLICT},
         examples=[
-            OpenApiExample(
-                "Pay by test card",
-                value=CHECKOUT_REQUEST_EXAMPLE,
-                request_only=True,
+            ex.request("Pay by test card", ex.CHECKOUT_REQUEST),
+            ex.request(
+                "Pay by bank transfer",
+                ex.BANK_TRANSFER_CHECKOUT_REQUEST,
+                summary="The order waits for the transfer; its stock is held for 24 hours.",
             ),
-            OpenApiExample(
-                "Order placed and paid",
-                value=CHECKOUT_RESPONSE_EXAMPLE,
-                response_only=True,
-                status_codes=["201"],
+            ex.response("Order placed and paid", ex.ORDER, status=201),
+            ex.response("Placed and waiting for the transfer", ex.PENDING_ORDER, status=201),
+            ex.response(
+                "Idempotency-Key header missing",
+                {
+                    "detail": "Send an Idempotency-Key header of 1 to 100 characters.",
+                    "code": "idempotency_key_required",
+                },
+                status=400,
             ),
+            ex.SOLD_OUT_EXAMPLE,
         ],
     )
     def post(self, request):
@@ -516,7 +493,10 @@ class OrderListApi(generics.ListAPIView):
             .order_by("-created_at", "-pk")
         )
 
-    @extend_schema(responses={200: OrderSummarySerializer(many=True), **AUTH_ERRORS})
+    @extend_schema(
+        responses={200: OrderSummarySerializer(many=True), **AUTH_ERRORS},
+        examples=[ex.response("A page of orders", ex.ORDER_SUMMARY)],
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -524,7 +504,10 @@ class OrderListApi(generics.ListAPIView):
 class OrderDetailApi(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses={200: OrderSerializer, **AUTH_ERRORS, **NOT_FOUND})
+    @extend_schema(
+        responses={200: OrderSerializer, **AUTH_ERRORS, **NOT_FOUND},
+        examples=[ex.response("A paid order", ex.ORDER)],
+    )
     def get(self, request, number: str):
         order = _order_detail_queryset().filter(user=request.user, number=number).first()
         if order is None:
@@ -555,7 +538,10 @@ class WishlistApi(generics.ListAPIView):
             .order_by("-created_at", "-pk")
         )
 
-    @extend_schema(responses={200: WishlistItemSerializer(many=True), **AUTH_ERRORS})
+    @extend_schema(
+        responses={200: WishlistItemSerializer(many=True), **AUTH_ERRORS},
+        examples=[ex.response("A page of wishlist items", ex.WISHLIST_ITEM)],
+    )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
 
@@ -567,6 +553,11 @@ class WishlistApi(generics.ListAPIView):
             **WRITE_ERRORS,
             **NOT_FOUND,
         },
+        examples=[
+            ex.request("Add a product", {"product_id": 7}),
+            ex.response("Added", ex.WISHLIST_ITEM, status=201),
+            ex.response("Already on the wishlist", ex.WISHLIST_ITEM),
+        ],
     )
     def post(self, request):
         serializer = self.InputSerializer(data=request.data)
