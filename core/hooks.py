@@ -31,6 +31,11 @@ PRODUCT_EARLY_ACCESS = (
     "product_early_access"  # fn(user, product) -> bool, may open a product before launch
 )
 FOR_YOU_PRODUCTS = "for_you_products"  # fn(user, limit) -> list[product ids] for the home page
+# fn() -> {"rating_avg": Expression, "rating_count": Expression}: SQL over the
+# product's reviews, correlated by OuterRef("pk") to a shop.Product queryset
+# (e.g. Subquery of an Avg and a Count); rating_avg is NULL and rating_count 0
+# or NULL for a product without reviews. The first provider registered wins.
+PRODUCT_RATING_ANNOTATIONS = "product_rating_annotations"
 DEMO_DATA = "demo_data"  # fn(stdout) -> None, idempotent demo data for `manage.py seed_demo`
 
 _registry: dict[str, list[tuple[int, Callable[..., Any]]]] = defaultdict(list)

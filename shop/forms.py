@@ -243,6 +243,18 @@ class ListingForm(forms.Form):
     in_stock = forms.BooleanField(label=_("In stock only"), required=False)
     sort = forms.ChoiceField(label=_("Sort by"), required=False, choices=selectors.sort_choices)
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        rating_choices = selectors.min_rating_choices()
+        if rating_choices:  # only once a reviews app provides ratings
+            self.fields["min_rating"] = forms.TypedChoiceField(
+                label=_("Rating"),
+                required=False,
+                coerce=int,
+                empty_value=None,
+                choices=[("", _("Any rating")), *rating_choices],
+            )
+
     def filters(self, *, default_sort: str = selectors.DEFAULT_SORT) -> selectors.ProductFilters:
         self.is_valid()  # fields that fail validation are left out of cleaned_data
         data = self.cleaned_data
@@ -255,5 +267,6 @@ class ListingForm(forms.Form):
             brands=brands,
             tag=data.get("tag") or "",
             in_stock=bool(data.get("in_stock")),
+            min_rating=data.get("min_rating"),
             sort=data.get("sort") or default_sort,
         )

@@ -11,23 +11,25 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.search import (
     SearchQuery,
     SearchRank,
-    TrigramSimilarity,
     TrigramStrictWordSimilarity,
 )
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, QuerySet, Value, When
-from django.db.models.functions import Greatest
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from taggit.models import Tag
 
 from core import hooks
-from shop.models import Category, Order, OrderLine, Product, ProductImage, Variant
+from shop.cache import catalog_generation
+from shop.models import Brand, Category, Order, OrderLine, Product, ProductImage, Variant
 
 PAGE_SIZE = 24
 RECENTLY_VIEWED_MAX = 8
@@ -43,7 +45,8 @@ PURCHASED_STATUSES = (
     Order.Status.COMPLETED,
 )
 
-# Sort key -> (label, ordering). A rating sort joins once reviews exist.
+# Sort key -> (label, ordering). The rating sort (RATING_SORT) is offered only
+# while a rating provider is registered, see "ratings" below.
 SORTS: dict[str, tuple[str, tuple[str, ...]]] = {
     "popular": (_("Most popular"), ("-sales_count", "-view_count", "-pk")),
     "newest": (_("Newest"), ("-created_at", "-pk")),
@@ -52,6 +55,8 @@ SORTS: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 DEFAULT_SORT = "popular"
 SEARCH_SORT = "relevance"
+RATING_SORT = "top_rated"
+MIN_RATING_CHOICES = (4, 3, 2, 1)
 
 
 # ------------------------------------------------------------------ visibility
@@ -81,7 +86,10 @@ def product_get_for_page(*, slug: str, user=None) -> Product | None:
     """The product page's product, or None when the shopper may not see it
     (unpublished, or not launched and no early access)."""
     product = (
-        Product.objects.published().select_related("brand", "category").filter(slug=slug).first()
+        product_with_ratings(Product.objects.published())
+        .select_related("brand", "category")
+        .filter(slug=slug)
+        .first()
     )
     if product is None:
         return None
@@ -97,17 +105,71 @@ def product_get_for_page(*, slug: str, user=None) -> Product | None:
     return None
 
 
+# --------------------------------------------------------------------- ratings
+# Reviews live in another app, which shop does not import: it registers a
+# PRODUCT_RATING_ANNOTATIONS provider (core/hooks.py) whose SQL expressions,
+# correlated to the product by OuterRef("pk"), put `rating_avg` and
+# `rating_count` on products in the same query, so the database filters,
+# sorts and paginates by rating. With no provider nothing here adds SQL.
+def ratings_enabled() -> bool:
+    return bool(hooks.get_hooks(hooks.PRODUCT_RATING_ANNOTATIONS))
+
+
+def product_with_ratings(queryset: QuerySet[Product]) -> QuerySet[Product]:
+    """`rating_avg` (None without reviews) and `rating_count` (0 without) on
+    every product; the queryset unchanged without a provider."""
+    if "rating_avg" in queryset.query.annotations:
+        return queryset
+    for provider in hooks.get_hooks(hooks.PRODUCT_RATING_ANNOTATIONS):
+        expressions = provider()
+        return queryset.annotate(
+            rating_avg=expressions["rating_avg"],
+            rating_count=Coalesce(expressions["rating_count"], 0),
+        )
+    return queryset
+
+
+def min_rating_choices() -> list[tuple[int, str]]:
+    """The "4 stars & up" filter's choices; empty before reviews exist."""
+    if not ratings_enabled():
+        return []
+    return [
+        (
+            stars,
+            ngettext("%(stars)d star & up", "%(stars)d stars & up", stars) % {"stars": stars},
+        )
+        for stars in MIN_RATING_CHOICES
+    ]
+
+
 # ----------------------------------------------------------------------- cards
+# The columns a card shows (product_card.html, the API's ProductCardSerializer).
+CARD_FIELDS = (
+    "name",
+    "slug",
+    "min_price",
+    "in_stock",
+    "brand",
+    "brand__name",
+    "brand__slug",
+    "category",
+    "category__name",
+    "category__slug",
+)
+
+
 def product_cards(queryset: QuerySet[Product]) -> QuerySet[Product]:
     """Everything a product card shows, in two queries for any number of
-    cards: the products with brand and category, and their first images."""
+    cards: the products with brand and category, and their first images.
+    Only the card's columns are read: description, its HTML and the search
+    vector are most of a product row on a large catalog."""
     first_image = ProductImage.objects.only(
-        "pk", "product_id", "card", "thumb", "alt_text", "position"
+        "pk", "product_id", "image", "card", "thumb", "alt_text", "position"
     ).order_by("position", "pk")[:1]
     return (
-        queryset.select_related("brand", "category")
-        # Cards never show these; on a large catalog they are most of the row.
-        .defer("description", "description_html", "search_vector")
+        product_with_ratings(queryset)
+        .select_related("brand", "category")
+        .only(*CARD_FIELDS)
         .prefetch_related(Prefetch("images", queryset=first_image, to_attr="card_images"))
     )
 
@@ -150,6 +212,7 @@ class ProductFilters:
     brands: tuple[str, ...] = ()
     tag: str = ""
     in_stock: bool = False
+    min_rating: int | None = None  # applied only while ratings are enabled
     sort: str = DEFAULT_SORT
 
     @property
@@ -160,6 +223,7 @@ class ProductFilters:
             or self.brands
             or self.tag
             or self.in_stock
+            or self.min_rating is not None
         )
 
 
@@ -174,16 +238,35 @@ def product_filter(*, queryset: QuerySet[Product], filters: ProductFilters) -> Q
         queryset = queryset.filter(tags__slug=filters.tag)
     if filters.in_stock:
         queryset = queryset.filter(in_stock=True)
+    if filters.min_rating is not None and ratings_enabled():
+        queryset = product_with_ratings(queryset).filter(rating_avg__gte=filters.min_rating)
     return queryset
 
 
+def sort_is_known(sort: str | None) -> bool:
+    """A sort key the listing pages offer right now."""
+    return sort in SORTS or (sort == RATING_SORT and ratings_enabled())
+
+
 def product_sort(*, queryset: QuerySet[Product], sort: str) -> QuerySet[Product]:
+    """Unknown keys sort by popularity; so does the rating sort without a
+    rating provider."""
+    if sort == RATING_SORT and ratings_enabled():
+        # Unrated products last; ties by number of ratings, then popularity.
+        return product_with_ratings(queryset).order_by(
+            F("rating_avg").desc(nulls_last=True),
+            "-rating_count",
+            *SORTS[DEFAULT_SORT][1],
+        )
     ordering = SORTS.get(sort, SORTS[DEFAULT_SORT])[1]
     return queryset.order_by(*ordering)
 
 
 def sort_choices() -> list[tuple[str, str]]:
-    return [(key, label) for key, (label, _ordering) in SORTS.items()]
+    choices = [(key, label) for key, (label, _ordering) in SORTS.items()]
+    if ratings_enabled():
+        choices.insert(1, (RATING_SORT, _("Top rated")))
+    return choices
 
 
 @dataclass
@@ -192,37 +275,101 @@ class Facets:
     tags: list[dict] = field(default_factory=list)
 
 
-def product_facets(*, queryset: QuerySet[Product], limit: int = 20) -> Facets:
-    """Brands and tags present in a listing (before filtering), with counts:
-    two grouped queries."""
+LISTING_CACHE_SECONDS = 300  # backstop: catalogue writes change the generation
+
+
+def listing_cache_scope(*, category: Category | None, user=None) -> str | None:
+    """What the facets and the unfiltered count of a listing may be cached
+    under: the category, when the listing is the same for every visitor. None
+    (never cached) when an early-access hook may open upcoming products to this
+    signed-in user."""
+    if user is not None and user.is_authenticated and _early_access_hooks():
+        return None
+    return f"c{category.pk}" if category is not None else "all"
+
+
+def _listing_cache_key(scope: str, part: str) -> str:
+    # The catalogue generation (shop/cache.py) changes with every catalogue or
+    # stock write, which orphans every cached facet list and count at once.
+    return f"shop:listing:v1:{catalog_generation()}:{scope}:{part}"
+
+
+def product_facets(
+    *, queryset: QuerySet[Product], limit: int = 20, cache_scope: str | None = None
+) -> Facets:
+    """Brands and tags present in a listing (before filtering), with counts.
+    With `cache_scope` (see `listing_cache_scope`) they are read from the
+    cache until the catalogue changes."""
+    if cache_scope is None:
+        return _facets_query(queryset=queryset, limit=limit)
+    key = _listing_cache_key(cache_scope, f"facets:{limit}")
+    facets = cache.get(key)
+    if facets is None:
+        facets = _facets_query(queryset=queryset, limit=limit)
+        cache.set(key, facets, LISTING_CACHE_SECONDS)
+    return facets
+
+
+def _facets_query(*, queryset: QuerySet[Product], limit: int) -> Facets:
+    """Four small queries. Counts are grouped by id first and the names read
+    afterwards for the few ids found: joining names before grouping made
+    PostgreSQL match every product against every brand (bench/README.md)."""
     base = queryset.order_by()
-    brands = (
+    brand_counts = dict(
         base.filter(brand__isnull=False)
-        .values("brand__slug", "brand__name")
+        .values("brand_id")
         .annotate(count=Count("pk"))
-        .order_by("brand__name")[:limit]
+        .values_list("brand_id", "count")
+    )
+    brands = (
+        [
+            {"slug": brand.slug, "name": brand.name, "count": brand_counts[brand.pk]}
+            for brand in Brand.objects.filter(pk__in=brand_counts).order_by("name")[:limit]
+        ]
+        if brand_counts
+        else []
+    )
+    # From the tagged items of the listing's products, by their indexed
+    # object_id (joining the other way casts object_id and reads every row).
+    tagged = Product.tags.through.objects.filter(
+        content_type=ContentType.objects.get_for_model(Product),
+        object_id__in=base.values("pk"),
+    )
+    tag_counts = dict(
+        tagged.order_by()
+        .values("tag_id")
+        .annotate(count=Count("pk"))
+        .values_list("tag_id", "count")
     )
     tags = (
-        base.filter(tags__isnull=False)
-        .values("tags__slug", "tags__name")
-        .annotate(count=Count("pk"))
-        .order_by("-count", "tags__name")[:limit]
+        sorted(
+            (
+                {"slug": tag.slug, "name": tag.name, "count": tag_counts[tag.pk]}
+                for tag in Tag.objects.filter(pk__in=tag_counts)
+            ),
+            key=lambda row: (-row["count"], row["name"]),
+        )[:limit]
+        if tag_counts
+        else []
     )
-    return Facets(
-        brands=[
-            {"slug": row["brand__slug"], "name": row["brand__name"], "count": row["count"]}
-            for row in brands
-        ],
-        tags=[
-            {"slug": row["tags__slug"], "name": row["tags__name"], "count": row["count"]}
-            for row in tags
-        ],
-    )
+    return Facets(brands=brands, tags=tags)
 
 
-def product_page(*, queryset: QuerySet[Product], page: str | int | None) -> Page:
-    """One page of cards: a count and two queries, whatever the page size."""
-    return Paginator(product_cards(queryset), PAGE_SIZE).get_page(page)
+def product_page(
+    *, queryset: QuerySet[Product], page: str | int | None, count_cache_scope: str | None = None
+) -> Page:
+    """One page of cards: a count and two queries, whatever the page size.
+    With `count_cache_scope` (an unfiltered listing's `listing_cache_scope`)
+    the count comes from the cache until the catalogue changes."""
+    paginator = Paginator(product_cards(queryset), PAGE_SIZE)
+    if count_cache_scope is not None:
+        key = _listing_cache_key(count_cache_scope, "count")
+        count = cache.get(key)
+        if count is None:
+            count = paginator.count
+            cache.set(key, count, LISTING_CACHE_SECONDS)
+        paginator.count = count  # a cached_property: set, it is not computed
+    return paginator.get_page(page)
 
 
 # --------------------------------------------------------------------- search
@@ -235,29 +382,59 @@ def _uses_search_operators(query: str) -> bool:
     return '"' in query or "or" in words or any(word.startswith("-") for word in words)
 
 
+# With this in DATABASES["default"]["OPTIONS"]["options"] every connection
+# starts with the threshold and searches skip setting it.
+TRIGRAM_CONNECTION_OPTION = f"-c pg_trgm.strict_word_similarity_threshold={TRIGRAM_THRESHOLD}"
+
+
+def _trigram_threshold_set() -> None:
+    """`query <<% name` holds when strict_word_similarity(query, name) reaches
+    `pg_trgm.strict_word_similarity_threshold`, 0.5 by default: too strict for
+    a one-letter typo in a short word ("sambel" is 0.4 from "Sambal"). The
+    setting belongs to the database session, so unless the connection options
+    set it, it is set with each search (a sub-millisecond round trip) rather
+    than trusted from the connection's past."""
+    if TRIGRAM_CONNECTION_OPTION in connection.settings_dict.get("OPTIONS", {}).get("options", ""):
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('pg_trgm.strict_word_similarity_threshold', %s, false)",
+            [str(TRIGRAM_THRESHOLD)],
+        )
+
+
 def product_search(*, query: str, base: QuerySet[Product]) -> QuerySet[Product]:
     """Products matching `query`, best first.
 
     PostgreSQL: the weighted full-text vector (name A, brand and tags B,
-    description C) ranked by SearchRank, OR trigram similarity on the name so
-    a typo ("batk") still finds "Batik". SQLite: every word must appear in the
-    name, description, brand or a tag; name matches first."""
+    description C) ranked by SearchRank, OR a name whose words are
+    trigram-similar to the query, so a typo ("batk") still finds "Batik". Both
+    conditions are index operators (`@@` on the tsvector GIN index, `<<%` on
+    the trigram GIN index of name), so PostgreSQL ORs two bitmap index scans
+    instead of computing the similarity of every product; the similarity is
+    computed for the matches only, to order them. (It used to be
+    GREATEST(similarity, strict_word_similarity) >= 0.3; the strict word
+    similarity is never below the whole-name similarity, so the matches are
+    the same.) SQLite: every word must appear in the name, description, brand
+    or a tag; name matches first."""
     query = " ".join(query.split())
     if not query:
         return base.none()
     if _is_postgres():
         search_query = SearchQuery(query, config="simple", search_type="websearch")
-        ranked = base.annotate(
-            rank=SearchRank(F("search_vector"), search_query),
-            similarity=Greatest(
-                TrigramSimilarity("name", query), TrigramStrictWordSimilarity(query, "name")
-            ),
-        )
         matches = Q(search_vector=search_query)
         if not _uses_search_operators(query):
             # Typo tolerance, unless the shopper asked for exact words ("-scarf").
-            matches |= Q(similarity__gte=TRIGRAM_THRESHOLD)
-        return ranked.filter(matches).order_by("-rank", "-similarity", "-sales_count", "-pk")
+            _trigram_threshold_set()
+            matches |= Q(name__trigram_strict_word_similar=query)
+        return (
+            base.filter(matches)
+            .annotate(
+                rank=SearchRank(F("search_vector"), search_query),
+                similarity=TrigramStrictWordSimilarity(query, "name"),
+            )
+            .order_by("-rank", "-similarity", "-sales_count", "-pk")
+        )
     matches = base
     for word in query.split():
         tagged = Product.objects.filter(tags__name__icontains=word).values("pk")

@@ -67,6 +67,9 @@ def product_structured_data(*, product, variants, images, url: str, request) -> 
         }
         for variant in variants
     ]
+    rating = _aggregate_rating(product)
+    if rating:
+        data["aggregateRating"] = rating
     if len(offers) == 1:
         data["sku"] = offers[0]["sku"]
         data["offers"] = offers[0]
@@ -84,6 +87,21 @@ def product_structured_data(*, product, variants, images, url: str, request) -> 
             "offers": offers,
         }
     return data
+
+
+def _aggregate_rating(product) -> dict | None:
+    """schema.org AggregateRating from the `rating_avg` / `rating_count` a
+    rating provider puts on the product (shop.selectors.product_with_ratings);
+    None without a provider or without reviews."""
+    count = getattr(product, "rating_count", None)
+    average = getattr(product, "rating_avg", None)
+    if not count or average is None:
+        return None
+    return {
+        "@type": "AggregateRating",
+        "ratingValue": round(float(average), 1),
+        "reviewCount": int(count),
+    }
 
 
 @register.simple_tag(takes_context=True)

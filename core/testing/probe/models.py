@@ -8,3 +8,15 @@ class ProbeRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.note} ({self.event_id})"
+
+
+class ProbeRating(models.Model):
+    """A stand-in for a future reviews app's review (stars for a product id),
+    so shop tests can register a PRODUCT_RATING_ANNOTATIONS provider without
+    that app. A plain id, not a foreign key: core knows no domain app."""
+
+    product_id = models.BigIntegerField(db_index=True)
+    stars = models.PositiveSmallIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.stars} stars for product {self.product_id}"
