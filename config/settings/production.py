@@ -5,7 +5,7 @@ from __future__ import annotations
 from core.logconfig import configure_logging
 
 from .base import *  # noqa: F403
-from .base import LOG_LEVEL, MAILERS, env
+from .base import LOG_LEVEL, MAILERS, PG_CONNECTION_OPTIONS, env
 
 DEBUG = False
 SECRET_KEY = env.str("DJANGO_SECRET_KEY")
@@ -16,6 +16,8 @@ CSRF_TRUSTED_ORIGINS = env.list(
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = PG_CONNECTION_OPTIONS
 
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -48,3 +48,12 @@ def test_production_settings_default_to_bank_transfer_only():
     ).stdout
 
     assert out.strip() == f"[{BANK!r}] ''"
+
+
+def test_the_search_threshold_is_a_connection_option_on_postgresql(postgres_required):
+    from django.conf import settings as django_settings
+
+    from shop import selectors
+
+    default = django_settings.DATABASES["default"]
+    assert selectors.TRIGRAM_CONNECTION_OPTION in default["OPTIONS"]["options"]
