@@ -525,3 +525,54 @@ def test_a_back_in_stock_alert_is_written_in_the_language_it_was_asked_in(
     assert "/id/shop/" in mails["siti@example.com"].body
     assert mails["ann@example.com"].subject.endswith("is back in stock")
     assert "/id/" not in mails["ann@example.com"].body
+
+
+def test_the_webhook_endpoint_acknowledges_a_late_payment_and_flags_the_order(client, variant):
+    # given an expired delayed-card order
+    order = _order(variant)
+    result = payment_start(order=order, data={"card_number": DELAYED})
+    _expire(order)
+    body, headers = _webhook(order, result.reference)
+
+    # when the gateway posts its confirmation
+    response = client.post(
+        reverse("shop:payment_webhook", args=["test_card"]),
+        body,
+        content_type="application/json",
+        headers=headers,
+    )
+
+    # then it is acknowledged (no retries) and the order is flagged
+    assert response.status_code == 200
+    assert response.json() == {"status": "processed"}
+    order.refresh_from_db()
+    assert (order.status, order.refund_due) == (Order.Status.CANCELLED, order.total)
+
+
+def test_the_shopper_sees_that_a_late_payment_will_be_returned(client, variant):
+    # given a shopper's expired order whose transfer arrived late
+    user = UserFactory(email="late@example.com")
+    cart = cart_for_user(user=user)
+    cart_add(cart=cart, variant_id=variant.pk, quantity=1)
+    order = checkout_place_order(
+        cart=cart,
+        user=user,
+        email=user.email,
+        shipping_address=ADDRESS,
+        shipping_method_id=None,
+        payment_gateway="bank_transfer",
+    )
+    _expire(order)
+    payment_record_after_cancel(
+        order_id=order.pk, gateway="bank_transfer", reference=order.number, amount=order.total
+    )
+    client.force_login(user)
+
+    # when
+    page = client.get(reverse("shop:order_detail", args=[order.number]))
+
+    # then
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "This order was cancelled, but your payment of" in body
+    assert "We will return it to you" in body

@@ -429,9 +429,9 @@ def payment_webhook(request, gateway: str):
     except ApplicationError as exc:
         if exc.code == "payment_method_invalid":
             return JsonResponse({"detail": exc.message, "code": exc.code}, status=404)
-        # The money arrived for an order that can no longer take it (its
-        # hold expired): acknowledge so the gateway stops retrying, and
-        # leave a trail for staff to refund.
+        # The order cannot take this notice in its state: acknowledge so the
+        # gateway stops retrying; the log is the trail. (Money for a
+        # cancelled order is not refused: the service flags it refund_due.)
         logger.warning("webhook refused", extra={"gateway": gateway, "code": exc.code})
         return JsonResponse({"status": "refused", "detail": exc.message})
     return JsonResponse({"status": outcome})
