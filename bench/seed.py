@@ -136,10 +136,14 @@ def make_categories() -> list[Category]:
     leaves = []
     for r, name in enumerate(CATEGORY_NAMES[:ROOT_CATEGORIES]):
         slug = name.lower().replace(" & ", "-").replace(" ", "-")
-        root = Category.add_root(name=name, slug=slug, position=r)
+        root = Category.objects.add_root({"name": name, "slug": slug, "position": r})
         for c, child in enumerate(CHILD_NAMES[:CHILDREN_PER_ROOT]):
             child_slug = f"{slug}-{child.lower().replace(' ', '-')}"
-            leaves.append(root.add_child(name=f"{name} {child}", slug=child_slug, position=c))
+            leaves.append(
+                Category.objects.add_child(
+                    root, {"name": f"{name} {child}", "slug": child_slug, "position": c}
+                )
+            )
     return leaves
 
 
