@@ -6,15 +6,17 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch, Sum
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from core.exceptions import ApplicationError
 from shop import payments
@@ -25,6 +27,7 @@ from shop.models import (
     Order,
     OrderHistory,
     OrderLine,
+    Product,
     ProductImage,
     Variant,
     WishlistItem,
@@ -287,9 +290,24 @@ def wishlist(request):
     return render(request, "shop/wishlist/list.html", {"rows": _wishlist_rows(request.user)})
 
 
-@login_required
+def _login_first(request, default: str) -> HttpResponse:
+    """An anonymous POST (a page left open after logging out): log in, then
+    back to the page the form was on, not to this POST-only URL."""
+    url = redirect_to_login(_back(request, default)).url
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
+
+
+def _wishlist_toggle(request, product, *, in_wishlist: bool) -> HttpResponse:
+    """The product page's button, swapped in place by htmx."""
+    return render(
+        request, "shop/wishlist/_toggle.html", {"product": product, "in_wishlist": in_wishlist}
+    )
+
+
 @require_POST
 def wishlist_add_view(request):
+    if not request.user.is_authenticated:
+        return _login_first(request, reverse("shop:wishlist"))
     product_id = _parse_id(request.POST.get("product_id"))
     if product_id is None:
         messages.error(request, _("Choose a product."))
@@ -300,9 +318,11 @@ def wishlist_add_view(request):
             status=400,
         )
     try:
-        _item, created = wishlist_add(user=request.user, product_id=product_id)
+        item, created = wishlist_add(user=request.user, product_id=product_id)
     except ApplicationError as exc:
         raise Http404 from exc
+    if request.htmx:
+        return _wishlist_toggle(request, item.product, in_wishlist=True)
     messages.success(
         request,
         _("Saved to your wishlist.") if created else _("This is already in your wishlist."),
@@ -310,11 +330,15 @@ def wishlist_add_view(request):
     return redirect(_back(request, reverse("shop:wishlist")))
 
 
-@login_required
 @require_POST
 def wishlist_remove_view(request, product_id: int):
+    if not request.user.is_authenticated:
+        return _login_first(request, reverse("shop:wishlist"))
     if not wishlist_remove(user=request.user, product_id=product_id):
         raise Http404
+    if request.htmx:
+        product = get_object_or_404(Product, pk=product_id)
+        return _wishlist_toggle(request, product, in_wishlist=False)
     messages.success(request, _("Removed from your wishlist."))
     return redirect(_back(request, reverse("shop:wishlist")))
 

@@ -4,6 +4,7 @@ suggest-as-you-type fragment. Views parse input, call selectors and render."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -19,6 +20,7 @@ from shop import selectors
 from shop.cache import CATALOG
 from shop.context_processors import cart_item_count
 from shop.forms import ListingForm
+from shop.models import StockAlert, WishlistItem
 from shop.viewcounts import product_view_record
 
 RECENTLY_VIEWED_COOKIE = "shop_recent"
@@ -236,7 +238,8 @@ def _product_context(request: HttpRequest, product) -> dict:
         )
     selected = next((v for v in variants if v.available > 0), variants[0] if variants else None)
     images = selectors.product_images(product=product)
-    return {
+    sold_out_variants = [v for v in variants if v.available < 1]
+    context = {
         "product": product,
         "breadcrumbs": selectors.category_breadcrumbs(category=product.category),
         "images": images,
@@ -253,7 +256,23 @@ def _product_context(request: HttpRequest, product) -> dict:
         "store_currency": settings.STORE_CURRENCY,
         "canonical_url": request.build_absolute_uri(product.get_absolute_url()),
         "meta_description": meta_description(product),
+        "sold_out_variants": sold_out_variants,
     }
+    if request.user.is_authenticated:
+        # Only ever for a fresh render: anonymous pages are stored and shared,
+        # so the template shows these inside its signed-in branches only.
+        user = request.user
+        context["in_wishlist"] = WishlistItem.objects.filter(user=user, product=product).exists()
+        context["alerted_variant_ids"] = (
+            list(
+                StockAlert.objects.filter(variant__in=sold_out_variants, notified_at=None)
+                .filter(Q(user=user) | Q(email=user.email.lower()))
+                .values_list("variant_id", flat=True)
+            )
+            if sold_out_variants
+            else []
+        )
+    return context
 
 
 @require_safe

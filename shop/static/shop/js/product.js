@@ -1,6 +1,8 @@
-/* Product page: gallery thumbnails and the variant picker. Without
-   JavaScript the thumbnails open the full image and the <select> of variants
-   is posted as it is. */
+/* Product page: gallery thumbnails, the variant picker with its
+   back-in-stock form, and the header's cart count after an htmx add-to-cart.
+   Without JavaScript the thumbnails open the full image, the <select> of
+   variants is posted as it is, and the back-in-stock form shows whenever an
+   option is sold out, with its own choice of sold-out options. */
 (function () {
   "use strict";
 
@@ -50,6 +52,33 @@
     var stock = document.querySelector("[data-variant-stock]");
     var quantity = document.querySelector("[data-variant-quantity]");
     var button = document.querySelector("[data-add-to-cart]");
+    var alert = document.querySelector("[data-stock-alert]");
+    var alertVariant = document.querySelector("[data-stock-alert-variant]");
+    var alertDone = document.querySelector("[data-stock-alert-done]");
+    var alertSubmit = document.querySelector("[data-stock-alert-submit]");
+    var subscribedNode = document.getElementById("stock-alert-subscribed");
+    var subscribed = subscribedNode ? JSON.parse(subscribedNode.textContent).map(String) : [];
+
+    function showStockAlert(variant) {
+      if (!alert) {
+        return;
+      }
+      var soldOut = variant.available < 1;
+      alert.classList.toggle("is-dormant", !soldOut);
+      if (!soldOut) {
+        return;
+      }
+      if (alertVariant) {
+        alertVariant.value = String(variant.id);
+      }
+      var onList = subscribed.indexOf(String(variant.id)) !== -1;
+      if (alertDone) {
+        alertDone.hidden = !onList;
+      }
+      if (alertSubmit) {
+        alertSubmit.hidden = onList;
+      }
+    }
 
     function show(variant) {
       if (!variant) {
@@ -75,6 +104,7 @@
       if (button) {
         button.disabled = variant.available < 1;
       }
+      showStockAlert(variant);
     }
 
     select.addEventListener("change", function () {
@@ -83,8 +113,53 @@
     show(variants[select.value]);
   }
 
+  /* The add-to-cart form posts with htmx; the response names the new count
+     in its HX-Trigger event, and the header's badge follows it. */
+  function initCartCount() {
+    var form = document.querySelector("form.add-to-cart[data-cart-url]");
+    if (!form) {
+      return;
+    }
+    var cartUrl = form.getAttribute("data-cart-url");
+    document.body.addEventListener("shop:cart-updated", function (event) {
+      var count = event.detail && Number(event.detail.count);
+      if (!count && count !== 0) {
+        return;
+      }
+      var badge = document.getElementById("cart-count");
+      if (!badge) {
+        var link = null;
+        document.querySelectorAll(".site-header a[href]").forEach(function (candidate) {
+          if (!link && candidate.getAttribute("href") === cartUrl) {
+            link = candidate;
+          }
+        });
+        if (!link) {
+          return;
+        }
+        badge = document.createElement("span");
+        badge.id = "cart-count";
+        badge.className = "badge";
+        link.appendChild(badge);
+      }
+      badge.textContent = String(count);
+      badge.hidden = count < 1;
+    });
+    // A refusal (sold out, too many) answers 4xx with its reason: show it
+    // where the confirmation would have gone.
+    document.body.addEventListener("htmx:beforeSwap", function (event) {
+      var detail = event.detail;
+      var status = detail.xhr ? detail.xhr.status : 0;
+      if (detail.target && detail.target.id === "cart-add-result" && status >= 400 && status < 500) {
+        detail.shouldSwap = true;
+        detail.isError = false;
+      }
+    });
+  }
+
   ready(function () {
     initGallery();
     initVariants();
+    initCartCount();
   });
 })();
