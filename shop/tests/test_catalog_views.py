@@ -7,6 +7,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -58,6 +59,8 @@ def _catalog(count: int, *, category=None) -> list[Product]:
 
 
 def _queries_for(client, url: str, assert_max) -> int:
+    """Queries of a render with nothing cached (facets and counts included)."""
+    cache.clear()
     with assert_max(14) as captured:
         response = client.get(url)
     assert response.status_code == 200
@@ -349,3 +352,19 @@ def test_product_page_has_no_inline_styles_and_every_script_has_the_nonce(client
     scripts = re.findall(r"<script\b[^>]*>", html)
     json_data = [tag for tag in scripts if 'type="application/json"' in tag]
     assert all(f'nonce="{nonce}"' in tag for tag in scripts if tag not in json_data)
+
+
+def test_category_facets_and_count_are_read_from_the_cache_on_the_next_view(client):
+    # given
+    _catalog(3, category=category_create("Batik"))
+    cache.clear()
+    with CaptureQueriesContext(connection) as first:
+        client.get("/shop/c/batik/")
+
+    # when
+    with CaptureQueriesContext(connection) as second:
+        html = client.get("/shop/c/batik/").content.decode()
+
+    # then: brand/tag facets and the total come from the cache
+    assert len(second.captured_queries) <= len(first.captured_queries) - 3
+    assert "3 products" in html

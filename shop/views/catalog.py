@@ -123,7 +123,7 @@ def _listing_is_plain(request: HttpRequest) -> bool:
     pages worth storing, and a bounded set of them."""
     sort = request.GET.get("sort")
     page = request.GET.get("page")
-    return (sort is None or sort in selectors.SORTS) and (
+    return (sort is None or selectors.sort_is_known(sort)) and (
         page is None or (page.isdigit() and len(page) <= 3)
     )
 
@@ -150,11 +150,15 @@ def product_list(request: HttpRequest, slug: str | None = None) -> HttpResponse:
 
     form = ListingForm(request.GET)
     filters = form.filters()
-    facets = selectors.product_facets(queryset=listing)
+    # Facets and the unfiltered count are the same for every visitor of the
+    # listing: cached until the catalogue changes.
+    scope = selectors.listing_cache_scope(category=category, user=request.user)
+    facets = selectors.product_facets(queryset=listing, cache_scope=scope)
     filtered = selectors.product_filter(queryset=listing, filters=filters)
     page = selectors.product_page(
         queryset=selectors.product_sort(queryset=filtered, sort=filters.sort),
         page=request.GET.get("page"),
+        count_cache_scope=None if filters.active else scope,
     )
     context = {
         "category": category,
@@ -283,7 +287,7 @@ def search(request: HttpRequest) -> HttpResponse:
     page = None
     if query:
         results = selectors.product_search(query=query, base=base)
-        if sort in selectors.SORTS:
+        if selectors.sort_is_known(sort):
             results = selectors.product_sort(queryset=results, sort=sort)
         else:
             sort = selectors.SEARCH_SORT
