@@ -61,4 +61,8 @@ def sign(secret: str, body: bytes) -> str:
 
 
 def signature_valid(secret: str, body: bytes, signature: str) -> bool:
-    return bool(signature) and hmac.compare_digest(sign(secret, body), signature)
+    """An empty secret verifies nothing: anyone can compute an HMAC with an
+    empty key, so it would accept every forged notification."""
+    if not secret or not secret.strip() or not signature:
+        return False
+    return hmac.compare_digest(sign(secret, body), signature)

@@ -3,6 +3,7 @@ records history and publishes an event for other apps."""
 
 from __future__ import annotations
 
+import logging
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
@@ -26,6 +27,8 @@ from shop.models import (
 )
 from shop.payments.base import PaymentResult
 from shop.services.stock import stock_commit, stock_release, stock_restock
+
+logger = logging.getLogger(__name__)
 
 S = Order.Status
 TRANSITIONS: dict[str, set[str]] = {
@@ -393,7 +396,7 @@ def payment_webhook_handle(*, gateway_code: str, body: bytes, headers) -> str:
             # Only the receipt's unique constraint means "seen before"; an
             # IntegrityError further down is a bug and must not pass as a replay.
             with transaction.atomic():
-                WebhookReceipt.objects.create(
+                receipt = WebhookReceipt.objects.create(
                     gateway=gateway.code,
                     event_id=notice.event_id,
                     payload={
@@ -406,7 +409,16 @@ def payment_webhook_handle(*, gateway_code: str, body: bytes, headers) -> str:
         except IntegrityError:
             return "duplicate"
         order = _lock_by_number(notice.order_number)
-        if order is None or notice.amount != order.total:
+        refusal = _webhook_refusal(order, gateway_code=gateway.code, amount=notice.amount)
+        if refusal:
+            # Kept as a receipt (a replay stays a duplicate), marked so staff
+            # can see why nothing happened.
+            receipt.payload = {**receipt.payload, "outcome": "ignored", "reason": refusal}
+            receipt.save(update_fields=["payload"])
+            logger.warning(
+                "webhook ignored",
+                extra={"gateway": gateway.code, "order": notice.order_number, "reason": refusal},
+            )
             return "ignored"
         if notice.status == "succeeded" and order.status == S.CANCELLED:
             payment_record_after_cancel(
@@ -424,6 +436,21 @@ def payment_webhook_handle(*, gateway_code: str, body: bytes, headers) -> str:
         if notice.status == "succeeded" and order.status == S.PENDING_PAYMENT:
             order_mark_paid(order_id=order.pk, payment_reference=notice.reference)
         return "processed"
+
+
+def _webhook_refusal(order: Order | None, *, gateway_code: str, amount: Decimal) -> str:
+    """Why a verified notice may not touch `order`, or "" when it may.
+
+    A valid signature proves only which gateway sent the notice: it may pay
+    an order of that gateway alone, or one gateway's webhook (a test card
+    gateway whose secret is known, say) could pay bank transfer orders."""
+    if order is None:
+        return "unknown_order"
+    if order.payment_gateway != gateway_code:
+        return "gateway_mismatch"
+    if amount != order.total:
+        return "amount_mismatch"
+    return ""
 
 
 def _lock_by_number(number: str) -> Order | None:

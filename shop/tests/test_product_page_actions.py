@@ -348,3 +348,21 @@ def test_signed_in_state_costs_one_query_each(client, django_assert_max_num_quer
     queries = [q["sql"] for q in captured.captured_queries]
     assert sum("shop_wishlistitem" in q for q in queries) == 1
     assert sum("shop_stockalert" in q for q in queries) == 1
+
+
+def test_ids_in_the_forms_are_plain_numbers_past_a_thousand(client):
+    # given: USE_THOUSAND_SEPARATOR is on, and ids grow past 999
+    product = ProductFactory(pk=876543, variant__stock=1500)
+    sold_out = VariantFactory(pk=987654, product=product, options={"Size": "XL"}, stock=0)
+    client.force_login(UserFactory())
+
+    # when
+    html = _html(client.get(product.get_absolute_url()))
+
+    # then: what the forms post parses as an integer
+    assert f'<option value="{sold_out.pk}"' in html
+    assert f'name="variant_id" value="{sold_out.pk}"' in html
+    assert f'name="product_id" value="{product.pk}"' in html
+    assert 'max="1500"' in html
+    assert "876,543" not in html
+    assert "987,654" not in html
