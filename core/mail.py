@@ -1,5 +1,6 @@
-"""Local mail: every message is written to var/mail/ as an .eml file a person
-can open (verification links, login codes) and printed to the console."""
+"""Mail helpers. Local mail: every message is written to var/mail/ as an
+.eml file a person can open (verification links, login codes) and printed to
+the console. Links in mail are built on settings.KAMPUNG_BASE_URL."""
 
 from __future__ import annotations
 
@@ -7,8 +8,16 @@ import secrets
 import sys
 from pathlib import Path
 
+from django.conf import settings
 from django.core.mail.backends.base import BaseEmailBackend
 from django.utils import timezone
+
+
+def absolute_url(path: str) -> str:
+    """`path` on the site's public address, for a link in an email. Not the
+    Site row's domain: it says nothing of the scheme or port, and mail sent
+    from a worker has no request to take them from."""
+    return settings.KAMPUNG_BASE_URL.rstrip("/") + "/" + path.lstrip("/")
 
 
 class FileAndConsoleEmailBackend(BaseEmailBackend):

@@ -6,14 +6,14 @@ its `notified_at` is empty, so a second delivery of the event sends nothing.
 
 A shopper's email is written in the language they used on the site (the
 order's or the alert's `language`), links included: /id/shop/... for
-Indonesian, unprefixed for the default language. Staff mail is written in
-the site's default language."""
+Indonesian, unprefixed for the default language, on settings.KAMPUNG_BASE_URL.
+A guest's order mail links to the order's signed page, the only one a guest
+can open. Staff mail is written in the site's default language."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.sites.models import Site
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.events import subscribe
+from core.mail import absolute_url
 from shop.events import (
     OrderFulfilled,
     OrderPaid,
@@ -30,16 +31,16 @@ from shop.events import (
     VariantBackInStock,
 )
 from shop.models import Order, StockAlert
-
-
-def _absolute(path: str) -> str:
-    protocol = getattr(settings, "ACCOUNT_DEFAULT_HTTP_PROTOCOL", "https")
-    return f"{protocol}://{Site.objects.get_current().domain}{path}"
+from shop.services.orders_claim import order_access_path
 
 
 def _order_url(order: Order) -> str:
+    """The order page for its owner; for a guest, who has no account to sign
+    in to, the signed link that opens this one order."""
     try:
-        return _absolute(reverse("shop:order_detail", kwargs={"number": order.number}))
+        if order.user_id is None:
+            return absolute_url(order_access_path(order=order))
+        return absolute_url(reverse("shop:order_detail", kwargs={"number": order.number}))
     except NoReverseMatch:
         return ""
 
@@ -126,7 +127,7 @@ def email_staff_refund_due(event: OrderRefundDue) -> None:
         return
     with translation.override(settings.LANGUAGE_CODE):
         try:
-            admin_url = _absolute(reverse("admin:shop_order_change", args=[order.pk]))
+            admin_url = absolute_url(reverse("admin:shop_order_change", args=[order.pk]))
         except NoReverseMatch:
             admin_url = ""
         _send(
@@ -155,7 +156,7 @@ def email_back_in_stock(event: VariantBackInStock) -> None:
         product = alert.variant.product
         with translation.override(alert.language or settings.LANGUAGE_CODE):
             try:
-                product_url = _absolute(product.get_absolute_url())
+                product_url = absolute_url(product.get_absolute_url())
             except NoReverseMatch:
                 product_url = ""
             _send(

@@ -21,6 +21,8 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 SITE_ID = 1
 SITE_NAME = env.str("KAMPUNG_SITE_NAME", default="Kampung")
+# Where the site is reached from outside: links in emails start with it.
+KAMPUNG_BASE_URL = env.str("KAMPUNG_BASE_URL", default="http://127.0.0.1:8000")
 
 # --- Applications -------------------------------------------------------------
 DJANGO_APPS = [

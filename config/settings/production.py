@@ -13,6 +13,14 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS")
 CSRF_TRUSTED_ORIGINS = env.list(
     "DJANGO_CSRF_TRUSTED_ORIGINS", default=[f"https://{h}" for h in ALLOWED_HOSTS]
 )
+# Links in emails: https on the first named host unless set; with only
+# wildcard hosts there is no name to guess, so the variable is required.
+_NAMED_HOSTS = [h for h in ALLOWED_HOSTS if h and h != "*" and not h.startswith(".")]
+KAMPUNG_BASE_URL = (
+    env.str("KAMPUNG_BASE_URL", default=f"https://{_NAMED_HOSTS[0]}")
+    if _NAMED_HOSTS
+    else env.str("KAMPUNG_BASE_URL")
+)
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
