@@ -157,6 +157,13 @@ SOLD_OUT = {
 }
 
 
+IDEMPOTENCY_KEY_REUSED = {
+    "detail": "This Idempotency-Key was already used for a different request; "
+    "use a new key for a new checkout.",
+    "code": "idempotency_key_reused",
+}
+
+
 def response(name: str, value, *, status: int = 200, summary: str = "") -> OpenApiExample:
     return OpenApiExample(
         name, value=value, response_only=True, status_codes=[str(status)], summary=summary

@@ -6,11 +6,13 @@ pages; prices always come from the database, never from the request."""
 from __future__ import annotations
 
 import contextlib
+import json
 
 from django.db import transaction
 from django.db.models import Prefetch, Sum
 from django.http import Http404
 from django.utils import translation
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -60,6 +62,11 @@ IDEMPOTENCY_MAX_LENGTH = 100
 ORDERINGS = [*selectors.SORTS, selectors.SEARCH_SORT]
 
 CONFLICT = {409: OpenApiResponse(Error, description="Not enough stock (sold out).")}
+KEY_REUSED = {
+    422: OpenApiResponse(
+        Error, description="The Idempotency-Key was already used with another request body."
+    )
+}
 
 
 # ------------------------------------------------------------------ catalog
@@ -380,6 +387,16 @@ def _order_detail_queryset():
     )
 
 
+def checkout_fingerprint(*, user, data: dict) -> str:
+    """A digest of a checkout request: its validated body (defaults filled
+    in, keys sorted) and its user. Keyed with SECRET_KEY, since the body
+    may hold a card number."""
+    canonical = json.dumps(
+        {"user": user.pk, "body": data}, sort_keys=True, separators=(",", ":"), default=str
+    )
+    return salted_hmac("shop.checkout.idempotency", canonical, algorithm="sha256").hexdigest()
+
+
 class CheckoutApi(APIView):
     """Place an order from the user's cart and start its payment."""
 
@@ -415,11 +432,12 @@ class CheckoutApi(APIView):
                 required=True,
                 description=(
                     "A unique key per checkout attempt (e.g. a UUID). Retrying with the "
-                    "same key returns the order the first call placed, with the same body."
+                    "same key and body returns the order the first call placed, with the "
+                    "same body; the same key with another body is refused with 422."
                 ),
             )
         ],
-        responses={201: OrderSerializer, **WRITE_ERRORS, **CONFLICT},
+        responses={201: OrderSerializer, **WRITE_ERRORS, **CONFLICT, **KEY_REUSED},
         examples=[
             ex.request("Pay by test card", ex.CHECKOUT_REQUEST),
             ex.request(
@@ -438,6 +456,12 @@ class CheckoutApi(APIView):
                 status=400,
             ),
             ex.SOLD_OUT_EXAMPLE,
+            ex.response(
+                "Idempotency-Key reused with another request",
+                ex.IDEMPOTENCY_KEY_REUSED,
+                status=422,
+                summary="Nothing was placed; the first order is unchanged.",
+            ),
         ],
     )
     def post(self, request):
@@ -463,6 +487,7 @@ class CheckoutApi(APIView):
             payment_gateway=data["payment_gateway"],
             coupon_code=data["coupon_code"],
             idempotency_key=key,
+            idempotency_fingerprint=checkout_fingerprint(user=request.user, data=data),
             note=data["note"],
             # The API lives outside i18n_patterns, so the active language is
             # always the default; the client's Accept-Language (or language

@@ -180,6 +180,9 @@ class Order(BaseModel):
     reserved_until = models.DateTimeField(_("stock held until"), null=True, blank=True)
     # NULL (not "") for "no key", so the unique constraint ignores those orders.
     idempotency_key = models.CharField(max_length=100, null=True, blank=True, editable=False)  # noqa: DJ001
+    # What the request that placed the order asked for (a keyed hash of its
+    # body and user): the same key with another request is refused.
+    idempotency_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
     carrier = models.CharField(_("carrier"), max_length=60, blank=True)
     tracking_number = models.CharField(_("tracking number"), max_length=80, blank=True)
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)

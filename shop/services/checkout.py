@@ -45,21 +45,25 @@ def checkout_place_order(
     payment_gateway: str,
     coupon_code: str = "",
     idempotency_key: str | None = None,
+    idempotency_fingerprint: str = "",
     note: str = "",
     language: str | None = None,
 ) -> Order:
     """Create a pending order from `cart`, holding its stock until payment.
 
     Idempotent: the same `idempotency_key` (per email) returns the order the
-    first call created, even when both calls race. Raises SoldOut (409) or
-    ApplicationError (400) and then holds, charges and writes nothing.
+    first call created, even when both calls race. With an
+    `idempotency_fingerprint` (a digest of what was asked for), the same key
+    with another fingerprint is refused (422 idempotency_key_reused) rather
+    than answered with an order placed for another request. Raises SoldOut
+    (409) or ApplicationError (400) and then holds, charges and writes nothing.
 
     `language` (default: the active one, i.e. the request's) is the
     language the shopper's order emails are written in."""
     email = (email or "").strip().lower()
     language = _supported_language(language)
     if idempotency_key:
-        existing = Order.objects.filter(email=email, idempotency_key=idempotency_key).first()
+        existing = _replayed(email, idempotency_key, idempotency_fingerprint)
         if existing:
             return existing
     try:
@@ -73,6 +77,7 @@ def checkout_place_order(
                 payment_gateway=payment_gateway,
                 coupon_code=coupon_code,
                 idempotency_key=idempotency_key,
+                idempotency_fingerprint=idempotency_fingerprint if idempotency_key else "",
                 note=note,
                 language=language,
             )
@@ -81,10 +86,32 @@ def checkout_place_order(
         # call then finds it empty) or inserted the key first (IntegrityError).
         # Either way the shopper gets the order that call placed.
         if idempotency_key:
-            existing = Order.objects.filter(email=email, idempotency_key=idempotency_key).first()
+            existing = _replayed(email, idempotency_key, idempotency_fingerprint)
             if existing:
                 return existing
         raise
+
+
+def _replayed(email: str, idempotency_key: str, fingerprint: str) -> Order | None:
+    """The order an earlier call with this key placed, if it asked for the
+    same thing. Orders placed without a fingerprint (the web checkout's
+    double submit) match any."""
+    existing = Order.objects.filter(email=email, idempotency_key=idempotency_key).first()
+    if (
+        existing is not None
+        and fingerprint
+        and existing.idempotency_fingerprint
+        and existing.idempotency_fingerprint != fingerprint
+    ):
+        raise ApplicationError(
+            _(
+                "This Idempotency-Key was already used for a different request; "
+                "use a new key for a new checkout."
+            ),
+            code="idempotency_key_reused",
+            status_code=422,
+        )
+    return existing
 
 
 def _supported_language(language: str | None) -> str:
@@ -106,6 +133,7 @@ def _place_order(
     payment_gateway,
     coupon_code,
     idempotency_key,
+    idempotency_fingerprint,
     note,
     language,
 ) -> Order:
@@ -170,6 +198,7 @@ def _place_order(
         payment_gateway=gateway.code,
         reserved_until=now + timedelta(minutes=gateway.reservation_minutes),
         idempotency_key=idempotency_key or None,
+        idempotency_fingerprint=idempotency_fingerprint,
         note=note[:1000],
         language=language,
     )
