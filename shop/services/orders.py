@@ -4,6 +4,7 @@ records history and publishes an event for other apps."""
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
@@ -384,6 +385,49 @@ def payment_start(*, order: Order, data: dict) -> PaymentResult:
     if result.status == "succeeded":
         order_mark_paid(order_id=order.pk, payment_reference=result.reference)
     return result
+
+
+@transaction.atomic
+def order_switch_payment_gateway(*, order_id: int, gateway_code: str, actor=None) -> Order:
+    """Let an unpaid order be paid another way (a declined card, then a bank
+    transfer). Refused while a payment is still being confirmed: its money
+    may yet arrive through the old gateway.
+
+    The stock stays held as long as the new gateway would have held it from
+    the order's placing, never shorter than now: switching back and forth
+    cannot stretch a hold. Choosing the current gateway changes nothing."""
+    gateway = payments.get_gateway(gateway_code)
+    order = _lock(order_id)
+    if order.status != S.PENDING_PAYMENT:
+        raise ApplicationError(
+            _("This order is not waiting for payment."), code="not_payable", status_code=409
+        )
+    if order.payment_gateway == gateway.code:
+        return order
+    if order.payments.filter(status=Payment.Status.PENDING).exclude(reference="").exists():
+        raise ApplicationError(
+            _("A payment for this order is still being confirmed; wait for it to finish."),
+            code="payment_in_progress",
+            status_code=409,
+        )
+    try:
+        previous = payments.get_gateway(order.payment_gateway).name
+    except ApplicationError:
+        previous = order.payment_gateway
+    order.payment_gateway = gateway.code
+    hold = order.created_at + timedelta(minutes=gateway.reservation_minutes)
+    if order.reserved_until is None or hold > order.reserved_until:
+        order.reserved_until = hold
+    order.save(update_fields=["payment_gateway", "reserved_until", "updated_at"])
+    OrderHistory.objects.create(
+        order=order,
+        from_status=order.status,
+        to_status=order.status,
+        note=_("Payment method changed from %(old)s to %(new)s")
+        % {"old": previous, "new": gateway.name},
+        actor=actor if actor is not None and actor.is_authenticated else None,
+    )
+    return order
 
 
 def payment_webhook_handle(*, gateway_code: str, body: bytes, headers) -> str:

@@ -14,7 +14,7 @@ from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils import translation
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -29,7 +29,11 @@ from shop.payments.base import InvalidWebhook
 from shop.services.addresses import address_save_from_checkout
 from shop.services.cart import cart_add, cart_remove, cart_set_quantity
 from shop.services.checkout import checkout_place_order
-from shop.services.orders import payment_start, payment_webhook_handle
+from shop.services.orders import (
+    order_switch_payment_gateway,
+    payment_start,
+    payment_webhook_handle,
+)
 from shop.services.pricing import coupon_validate, quote_build
 from shop.services.stock import SoldOut
 from shop.views.account import accessible_order, order_context, remember_order
@@ -379,14 +383,27 @@ def checkout_complete(request, number: str):
     return render(request, "shop/checkout/complete.html", order_context(request, order))
 
 
+def _order_redirect(name: str, order: Order, access_key: str = "") -> HttpResponse:
+    """A redirect to one of the order's pages that keeps a guest's signed link."""
+    url = reverse(name, kwargs={"number": order.number})
+    return redirect(f"{url}?{urlencode({'key': access_key})}" if access_key else url)
+
+
+def _other_gateways(order: Order) -> list:
+    return [g for g in payments.all_gateways() if g.code != order.payment_gateway]
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def order_pay(request, number: str):
-    """Retry a declined card on the same pending order."""
+    """Retry a declined card on the same pending order, or pay it another way."""
     order = accessible_order(request, number)
+    access_key = request.GET.get("key") or ""
     gateway = payments.get_gateway(order.payment_gateway)
     if order.status != Order.Status.PENDING_PAYMENT or not gateway.collects_card:
-        return redirect("shop:checkout_complete", number=order.number)
+        return _order_redirect("shop:checkout_complete", order, access_key)
+    if request.method == "POST" and request.POST.get("action") == "switch_gateway":
+        return _switch_gateway(request, order, access_key)
     form = PaymentRetryForm(request.POST or None)
     status = 200
     if request.method == "POST":
@@ -397,11 +414,11 @@ def order_pay(request, number: str):
                 )
             except ApplicationError as exc:
                 messages.error(request, exc.message)
-                return redirect("shop:checkout_complete", number=order.number)
+                return _order_redirect("shop:checkout_complete", order, access_key)
             if result.status != "failed":
                 if result.redirect_url:
                     return redirect(result.redirect_url)
-                return redirect("shop:checkout_complete", number=order.number)
+                return _order_redirect("shop:checkout_complete", order, access_key)
             # Show the reason, never the card number that was typed.
             form = PaymentRetryForm(data={})
             form.is_valid()
@@ -411,9 +428,48 @@ def order_pay(request, number: str):
             status = 402
         else:
             status = 400
+    return _render_pay(request, order, form, status=status)
+
+
+def _render_pay(request, order: Order, form, *, status: int = 200, switch_error: str = ""):
     context = order_context(request, order)
     context["form"] = form
+    context["other_gateways"] = _other_gateways(order)
+    context["switch_error"] = switch_error
     return render(request, "shop/checkout/pay.html", context, status=status)
+
+
+def _switch_gateway(request, order: Order, access_key: str) -> HttpResponse:
+    """Pay the order with another enabled gateway; a gateway without a card
+    form (bank transfer) starts at once and shows its instructions."""
+    try:
+        order = order_switch_payment_gateway(
+            order_id=order.pk,
+            gateway_code=request.POST.get("payment_method") or "",
+            actor=request.user,
+        )
+        gateway = payments.get_gateway(order.payment_gateway)
+        if gateway.collects_card:
+            return _order_redirect("shop:order_pay", order, access_key)
+        result = payment_start(order=order, data={})
+    except ApplicationError as exc:
+        order = accessible_order(request, order.number)
+        if order.status != Order.Status.PENDING_PAYMENT:
+            messages.error(request, exc.message)
+            return _order_redirect("shop:checkout_complete", order, access_key)
+        return _render_pay(
+            request,
+            order,
+            PaymentRetryForm(),
+            status=exc.status_code,
+            switch_error=exc.message,
+        )
+    messages.success(
+        request, _("You will pay this order by %(method)s.") % {"method": gateway.name}
+    )
+    if result.redirect_url:
+        return redirect(result.redirect_url)
+    return _order_redirect("shop:checkout_complete", order, access_key)
 
 
 # --------------------------------------------------------------- webhook
