@@ -304,12 +304,14 @@ def test_postgres_search_sets_the_typo_threshold_unless_the_connection_does(
     postgres_required, monkeypatch, django_assert_num_queries
 ):
     base = Product.objects.visible()
+    without = {**connection.settings_dict.get("OPTIONS", {})}
+    without.pop("options", None)
+    monkeypatch.setitem(connection.settings_dict, "OPTIONS", without)
     with django_assert_num_queries(1) as captured:
         selectors.product_search(query="batk", base=base)
     assert "pg_trgm.strict_word_similarity_threshold" in captured.captured_queries[0]["sql"]
 
-    options = {**connection.settings_dict.get("OPTIONS", {})}
-    options["options"] = selectors.TRIGRAM_CONNECTION_OPTION
+    options = {**without, "options": selectors.TRIGRAM_CONNECTION_OPTION}
     monkeypatch.setitem(connection.settings_dict, "OPTIONS", options)
     with django_assert_num_queries(0):
         selectors.product_search(query="batk", base=base)
