@@ -234,7 +234,10 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("DJANGO_TIME_ZONE", default="Asia/Jakarta")
 USE_I18N = True
 USE_TZ = True
-USE_THOUSAND_SEPARATOR = True
+# Off: with it, every integer in a template is grouped, so ids in form values
+# and data attributes became "1,112" once they passed 999. Money and counts
+# shown to people are grouped explicitly (core.money uses force_grouping).
+USE_THOUSAND_SEPARATOR = False
 STORE_CURRENCY = env.str("KAMPUNG_CURRENCY", default="IDR")
 
 # --- Shop ---------------------------------------------------------------------

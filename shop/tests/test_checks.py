@@ -57,3 +57,13 @@ def test_the_search_threshold_is_a_connection_option_on_postgresql(postgres_requ
 
     default = django_settings.DATABASES["default"]
     assert selectors.TRIGRAM_CONNECTION_OPTION in default["OPTIONS"]["options"]
+
+
+def test_ids_in_templates_are_never_grouped():
+    from django.template import Context, Template
+    from django.utils import translation
+
+    with translation.override("id"):
+        rendered = Template('<input value="{{ pk }}">').render(Context({"pk": 1112}))
+
+    assert rendered == '<input value="1112">'
