@@ -191,6 +191,15 @@ def test_jsonld_has_the_aggregate_rating_of_a_rated_product(client, ratings, rat
     }
 
 
+def test_product_page_shows_its_rating_only_when_rated(client, ratings, rated):
+    rated_html = client.get(rated["great"].get_absolute_url()).content.decode()
+    unrated_html = client.get(rated["unrated"].get_absolute_url()).content.decode()
+
+    assert '<p class="product-rating">' in rated_html
+    assert "Rated 4.5 out of 5 from 2 reviews" in rated_html
+    assert "product-rating" not in unrated_html
+
+
 def test_jsonld_has_no_aggregate_rating_without_reviews(client, ratings, rated):
     data = _jsonld(client.get(rated["unrated"].get_absolute_url()).content.decode())
 
