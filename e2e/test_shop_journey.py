@@ -124,6 +124,8 @@ def test_shopper_picks_a_size_adds_to_cart_and_changes_the_quantity(page: Page, 
     expect(panel).to_contain_text("Your cart was updated.")
     expect(panel).to_contain_text("3 items")
     expect(panel).to_contain_text("525,000")
+    # and the header's badge follows the change made on the cart page
+    expect(cart_count(page)).to_have_text("3")
 
 
 def test_sold_out_size_offers_the_back_in_stock_form(page: Page, live_server):

@@ -89,6 +89,25 @@
       });
     });
 
+    // The header's cart badge follows every cart change made with htmx: the
+    // response names the new count in its HX-Trigger event (shop:cart-updated).
+    document.body.addEventListener("shop:cart-updated", function (event) {
+      var count = event.detail ? Number(event.detail.count) : NaN;
+      var link = document.querySelector("[data-cart-link]");
+      if (isNaN(count) || !link) {
+        return;
+      }
+      var badge = document.getElementById("cart-count");
+      if (!badge) {
+        badge = document.createElement("span");
+        badge.id = "cart-count";
+        badge.className = "badge";
+        link.appendChild(badge);
+      }
+      badge.textContent = String(count);
+      badge.hidden = count < 1;
+    });
+
     // Select a read-only field's whole value when it gets focus.
     document.querySelectorAll("input[data-select-on-focus]").forEach(function (input) {
       input.addEventListener("focus", function () {

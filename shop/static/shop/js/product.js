@@ -113,38 +113,12 @@
     show(variants[select.value]);
   }
 
-  /* The add-to-cart form posts with htmx; the response names the new count
-     in its HX-Trigger event, and the header's badge follows it. */
-  function initCartCount() {
-    var form = document.querySelector("form.add-to-cart[data-cart-url]");
-    if (!form) {
+  /* The add-to-cart form posts with htmx (kampung.js moves the header's cart
+     badge on the response's shop:cart-updated event). */
+  function initAddToCartRefusals() {
+    if (!document.querySelector("form.add-to-cart[data-cart-url]")) {
       return;
     }
-    var cartUrl = form.getAttribute("data-cart-url");
-    document.body.addEventListener("shop:cart-updated", function (event) {
-      var count = event.detail && Number(event.detail.count);
-      if (!count && count !== 0) {
-        return;
-      }
-      var badge = document.getElementById("cart-count");
-      if (!badge) {
-        var link = null;
-        document.querySelectorAll(".site-header a[href]").forEach(function (candidate) {
-          if (!link && candidate.getAttribute("href") === cartUrl) {
-            link = candidate;
-          }
-        });
-        if (!link) {
-          return;
-        }
-        badge = document.createElement("span");
-        badge.id = "cart-count";
-        badge.className = "badge";
-        link.appendChild(badge);
-      }
-      badge.textContent = String(count);
-      badge.hidden = count < 1;
-    });
     // A refusal (sold out, too many) answers 4xx with its reason: show it
     // where the confirmation would have gone.
     document.body.addEventListener("htmx:beforeSwap", function (event) {
@@ -160,6 +134,6 @@
   ready(function () {
     initGallery();
     initVariants();
-    initCartCount();
+    initAddToCartRefusals();
   });
 })();
