@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -368,3 +369,49 @@ def test_category_facets_and_count_are_read_from_the_cache_on_the_next_view(clie
     # then: brand/tag facets and the total come from the cache
     assert len(second.captured_queries) <= len(first.captured_queries) - 3
     assert "3 products" in html
+
+
+def test_a_members_product_page_reuses_the_rendered_card_lists(client):
+    # given: a product with others in its category, seen once by a visitor
+    products = _catalog(4, category=category_create("Batik"))
+    url = products[0].get_absolute_url()
+    client.get(url)
+    member = Client()
+    member.force_login(UserFactory())
+    member.get(url)  # warm the member's session
+
+    # when
+    with CaptureQueriesContext(connection) as shared:
+        html = member.get(url).content.decode()
+    cache.clear()
+    with CaptureQueriesContext(connection) as fresh:
+        member.get(url)
+
+    # then: the related cards are there, without their queries
+    assert "More in this category" in html
+    assert products[1].name in html
+    assert len(shared.captured_queries) <= len(fresh.captured_queries) - 2
+
+
+def test_card_lists_are_not_shared_with_a_member_an_early_access_hook_may_open_products_to(
+    client,
+):
+    # given: an upcoming product in the category, and a visitor who stored
+    # the shared lists without it
+    category = category_create("Batik")
+    product = ProductFactory(category=category)
+    ProductFactory(
+        category=category,
+        name="Upcoming Songket",
+        available_from=timezone.now() + timedelta(days=3),
+    )
+    assert "Upcoming Songket" not in client.get(product.get_absolute_url()).content.decode()
+    member = Client()
+    member.force_login(UserFactory())
+
+    # when early access opens it to the member
+    with hooks.registered(hooks.PRODUCT_EARLY_ACCESS, lambda user, product: True):
+        html = member.get(product.get_absolute_url()).content.decode()
+
+    # then
+    assert "Upcoming Songket" in html

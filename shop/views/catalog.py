@@ -4,20 +4,23 @@ suggest-as-you-type fragment. Views parse input, call selectors and render."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.html import strip_tags
+from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
 from core import pagecache
 from core.money import format_money
 from shop import selectors
-from shop.cache import CATALOG
+from shop.cache import CATALOG, catalog_generation
 from shop.context_processors import cart_item_count
 from shop.forms import ListingForm
 from shop.models import StockAlert, WishlistItem
@@ -101,17 +104,42 @@ def _fill_visitor_holes(
     )
 
 
+def _shared_fragment(request: HttpRequest, name: str, render_fragment) -> str:
+    """HTML every visitor of the public catalogue sees alike (card lists):
+    rendered once per catalogue generation and language, and reused by every
+    render of the page, a signed-in member's included. Not shared when an
+    early-access hook may open upcoming products to this member."""
+    if selectors.listing_cache_scope(category=None, user=request.user) is None:
+        return render_fragment()
+    key = f"shop:fragment:v1:{catalog_generation()}:{get_language()}:{name}"
+    html = cache.get(key)
+    if html is None:
+        html = render_fragment()
+        cache.set(key, html, selectors.LISTING_CACHE_SECONDS)
+    return mark_safe(html)
+
+
 # ------------------------------------------------------------------- views
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
     page = _page_cache(request)
     if (hit := page.get()) is None:
         base = selectors.product_visible_queryset(user=request.user)
+
+        def catalogue_lists() -> str:
+            return render_to_string(
+                "shop/catalog/_home_lists.html",
+                {
+                    "featured": selectors.products_featured(base=base),
+                    "new_arrivals": selectors.products_new(base=base),
+                    "best_sellers": selectors.products_best_selling(base=base),
+                },
+                request=request,
+            )
+
         context = {
             "for_you": selectors.products_for_you(user=request.user, base=base),
-            "featured": selectors.products_featured(base=base),
-            "new_arrivals": selectors.products_new(base=base),
-            "best_sellers": selectors.products_best_selling(base=base),
+            "catalogue_lists": _shared_fragment(request, "home", catalogue_lists),
             "categories": list(selectors.category_roots()),
         }
         hit = page.store(_render_for_cache(request, page, "shop/catalog/home.html", context))
@@ -253,8 +281,21 @@ def _product_context(request: HttpRequest, product) -> dict:
         "selected": selected,
         "sold_out": not any(v.available > 0 for v in variants),
         "tags": list(product.tags.all()),
-        "related": selectors.products_related(product=product, base=base),
-        "bought_together": selectors.products_bought_together(product=product, base=base),
+        "catalogue_lists": _shared_fragment(
+            request,
+            f"product:{product.pk}",
+            lambda: render_to_string(
+                "shop/catalog/_product_lists.html",
+                {
+                    "product": product,
+                    "related": selectors.products_related(product=product, base=base),
+                    "bought_together": selectors.products_bought_together(
+                        product=product, base=base
+                    ),
+                },
+                request=request,
+            ),
+        ),
         "recently_viewed_hole": RECENTLY_VIEWED_HOLE,
         "cart_add_url": _cart_add_url(),
         "store_currency": settings.STORE_CURRENCY,
