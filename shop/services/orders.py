@@ -65,10 +65,16 @@ def _move(order: Order, to_status: str, *, actor=None, note: str = "", fields=()
     from_status = order.status
     order.status = to_status
     order.save(update_fields=["status", "updated_at", *fields])
+    _history(order, note=note, actor=actor, from_status=from_status)
+
+
+def _history(order: Order, *, note: str, actor=None, from_status: str | None = None) -> None:
+    """One line of the order's history; without `from_status`, a note on an
+    order whose status does not change."""
     OrderHistory.objects.create(
         order=order,
-        from_status=from_status,
-        to_status=to_status,
+        from_status=order.status if from_status is None else from_status,
+        to_status=order.status,
         note=note,
         actor=actor if actor is not None and actor.is_authenticated else None,
     )
@@ -226,13 +232,7 @@ def payment_record_after_cancel(
         "amount": amount,
         "reference": reference or gateway,
     }
-    OrderHistory.objects.create(
-        order=order,
-        from_status=order.status,
-        to_status=order.status,
-        note=note,
-        actor=actor if actor is not None and actor.is_authenticated else None,
-    )
+    _history(order, note=note, actor=actor)
     _publish_refund_due(order, amount=amount, reason=note)
     return order
 
@@ -321,13 +321,7 @@ def order_refund(
         _move(order, S.REFUNDED, actor=actor, note=note, fields=["refunded_total"])
     else:
         order.save(update_fields=["refunded_total", "refund_due", "updated_at"])
-        OrderHistory.objects.create(
-            order=order,
-            from_status=order.status,
-            to_status=order.status,
-            note=note,
-            actor=actor if actor is not None and actor.is_authenticated else None,
-        )
+        _history(order, note=note, actor=actor)
     publish(
         events.OrderRefunded(
             order_id=order.pk,
@@ -419,13 +413,11 @@ def order_switch_payment_gateway(*, order_id: int, gateway_code: str, actor=None
     if order.reserved_until is None or hold > order.reserved_until:
         order.reserved_until = hold
     order.save(update_fields=["payment_gateway", "reserved_until", "updated_at"])
-    OrderHistory.objects.create(
-        order=order,
-        from_status=order.status,
-        to_status=order.status,
+    _history(
+        order,
         note=_("Payment method changed from %(old)s to %(new)s")
         % {"old": previous, "new": gateway.name},
-        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor=actor,
     )
     return order
 
