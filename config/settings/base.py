@@ -238,6 +238,7 @@ USE_TZ = True
 # and data attributes became "1,112" once they passed 999. Money and counts
 # shown to people are grouped explicitly (core.money uses force_grouping).
 USE_THOUSAND_SEPARATOR = False
+FORMAT_MODULE_PATH = ["config.formats"]
 STORE_CURRENCY = env.str("KAMPUNG_CURRENCY", default="IDR")
 
 # --- Shop ---------------------------------------------------------------------

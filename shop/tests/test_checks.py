@@ -67,3 +67,20 @@ def test_ids_in_templates_are_never_grouped():
         rendered = Template('<input value="{{ pk }}">').render(Context({"pk": 1112}))
 
     assert rendered == '<input value="1112">'
+
+
+def test_dates_read_alike_in_english_and_indonesian():
+    from datetime import datetime
+
+    from django.utils import formats, translation
+
+    moment = datetime(2026, 11, 23, 19, 28)
+    with translation.override("en"):
+        english = formats.date_format(moment, "DATETIME_FORMAT")
+        short = formats.date_format(moment, "SHORT_DATE_FORMAT")
+    with translation.override("id"):
+        indonesian = formats.date_format(moment, "DATETIME_FORMAT")
+
+    assert english == "23 November 2026, 19:28"
+    assert short == "23 Nov 2026"
+    assert indonesian == "23 November 2026, 19.28"
