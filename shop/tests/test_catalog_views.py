@@ -415,3 +415,25 @@ def test_card_lists_are_not_shared_with_a_member_an_early_access_hook_may_open_p
 
     # then
     assert "Upcoming Songket" in html
+
+
+def test_a_members_category_page_reuses_the_rendered_grid_but_a_filtered_one_does_not(client):
+    # given: a plain listing seen once
+    products = _catalog(3, category=category_create("Batik"))
+    client.get("/shop/c/batik/")
+    member = Client()
+    member.force_login(UserFactory())
+    member.get("/shop/c/batik/")
+
+    # when
+    with CaptureQueriesContext(connection) as plain:
+        html = member.get("/shop/c/batik/").content.decode()
+    with CaptureQueriesContext(connection) as filtered:
+        filtered_html = member.get("/shop/c/batik/?in_stock=1").content.decode()
+
+    # then: the cards are there; only the filtered page read them
+    assert all(p.name in html for p in products)
+    assert all(p.name in filtered_html for p in products)
+    card_reads = [q for q in filtered.captured_queries if 'FROM "shop_productimage"' in q["sql"]]
+    assert card_reads
+    assert not [q for q in plain.captured_queries if 'FROM "shop_productimage"' in q["sql"]]

@@ -188,6 +188,19 @@ def product_list(request: HttpRequest, slug: str | None = None) -> HttpResponse:
         page=request.GET.get("page"),
         count_cache_scope=None if filters.active else scope,
     )
+
+    def render_grid() -> str:
+        return render_to_string(
+            "shop/includes/product_grid.html", {"products": page.object_list}, request=request
+        )
+
+    # The 24 cards of a plain listing page are the same for every visitor of
+    # it, members included: rendered once per catalogue generation.
+    products_html = (
+        _shared_fragment(request, f"grid:{scope}:{filters.sort}:{page.number}", render_grid)
+        if scope is not None and not filters.active
+        else render_grid()
+    )
     context = {
         "category": category,
         "breadcrumbs": breadcrumbs,
@@ -197,6 +210,7 @@ def product_list(request: HttpRequest, slug: str | None = None) -> HttpResponse:
         "facets": facets,
         "page": page,
         "products": page.object_list,
+        "products_html": products_html,
         "sort_choices": selectors.sort_choices(),
         "canonical_url": request.build_absolute_uri(
             category.get_absolute_url() if category else reverse("shop:index")
