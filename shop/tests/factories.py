@@ -5,8 +5,12 @@ from decimal import Decimal
 import factory
 from django.contrib.auth import get_user_model
 
-from shop.models import Brand, Category, Coupon, Product, ShippingMethod, Variant
+from shop.models import Brand, Category, Coupon, Order, Product, ShippingMethod, Variant
+from shop.payments.base import sign
+from shop.payments.test_card import SIGNATURE_HEADER, TestCardGateway
+from shop.services.cart import cart_add, cart_for_session, cart_for_user
 from shop.services.catalog import product_refresh
+from shop.services.checkout import checkout_place_order
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -94,3 +98,52 @@ class CouponFactory(factory.django.DjangoModelFactory):
     code = factory.Sequence(lambda n: f"HEMAT{n}")
     kind = Coupon.Kind.PERCENT
     value = Decimal("10")
+
+
+# ------------------------------------------------------- orders and webhooks
+CHECKOUT_ADDRESS = {
+    "full_name": "Siti",
+    "phone": "0812",
+    "line1": "Jl. Melati 12",
+    "city": "Yogya",
+}
+
+
+def order_place(variant, gateway: str = "test_card", *, user=None, quantity: int = 2, **kwargs):
+    """An order for `quantity` of `variant`, placed through the real checkout
+    service by a guest (or by `user`)."""
+    if user is None:
+        cart = cart_for_session(session_key=f"s{Order.objects.count()}")
+    else:
+        cart = cart_for_user(user=user)
+    cart_add(cart=cart, variant_id=variant.pk, quantity=quantity)
+    return checkout_place_order(
+        cart=cart,
+        user=user,
+        email=user.email if user else "buyer@example.com",
+        shipping_address=CHECKOUT_ADDRESS,
+        shipping_method_id=None,
+        payment_gateway=gateway,
+        **kwargs,
+    )
+
+
+def card_webhook(
+    order,
+    reference: str = "tc_forged",
+    *,
+    status: str = "succeeded",
+    amount=None,
+    body: bytes | None = None,
+    secret: str | None = None,
+):
+    """A test card gateway notice for `order`, signed with the configured
+    secret (or `secret`): the (body, headers) a webhook view receives."""
+    body = body or TestCardGateway.webhook_body(
+        order_number=order.number,
+        reference=reference,
+        amount=order.total if amount is None else amount,
+        status=status,
+    )
+    signature = TestCardGateway.signature(body) if secret is None else sign(secret, body)
+    return body, {SIGNATURE_HEADER: signature}

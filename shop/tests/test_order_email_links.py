@@ -13,14 +13,10 @@ from django.urls import reverse
 from django.utils import translation
 
 from shop.models import Order, Variant
-from shop.services.cart import cart_add, cart_for_session, cart_for_user
-from shop.services.checkout import checkout_place_order
 from shop.services.orders import order_fulfil, order_mark_paid
-from shop.tests.factories import ProductFactory, UserFactory
+from shop.tests.factories import ProductFactory, UserFactory, order_place
 
 pytestmark = pytest.mark.django_db
-
-ADDRESS = {"full_name": "Siti", "phone": "0812", "line1": "Jl. Melati 12", "city": "Yogya"}
 
 
 @pytest.fixture(autouse=True)
@@ -32,22 +28,6 @@ def _english():
 @pytest.fixture
 def variant() -> Variant:
     return ProductFactory(variant__price=Decimal("100000"), variant__stock=5).variants.get()
-
-
-def _order(variant: Variant, gateway: str = "test_card", *, user=None) -> Order:
-    if user is None:
-        cart = cart_for_session(session_key=f"s{Order.objects.count()}")
-    else:
-        cart = cart_for_user(user=user)
-    cart_add(cart=cart, variant_id=variant.pk, quantity=2)
-    return checkout_place_order(
-        cart=cart,
-        user=user,
-        email=user.email if user else "buyer@example.com",
-        shipping_address=ADDRESS,
-        shipping_method_id=None,
-        payment_gateway=gateway,
-    )
 
 
 def _links(message) -> list[str]:
@@ -72,7 +52,7 @@ def test_every_guest_order_email_links_to_a_page_a_stranger_browser_can_open(
 
     # when a guest's order is placed, paid and shipped
     with django_capture_on_commit_callbacks(execute=True):
-        order = _order(variant, gateway="bank_transfer")
+        order = order_place(variant, gateway="bank_transfer")
     with django_capture_on_commit_callbacks(execute=True):
         order_mark_paid(order_id=order.pk, payment_reference="BCA-1")
     with django_capture_on_commit_callbacks(execute=True):
@@ -102,7 +82,7 @@ def test_a_members_order_email_links_to_the_plain_order_page(
 
     # when
     with django_capture_on_commit_callbacks(execute=True):
-        order = _order(variant, gateway="bank_transfer", user=user)
+        order = order_place(variant, gateway="bank_transfer", user=user)
 
     # then
     [message] = [m for m in mail.outbox if m.to == ["member@example.com"]]
@@ -122,7 +102,7 @@ def test_email_links_use_the_configured_base_url_not_the_site_row(
 
     # when
     with django_capture_on_commit_callbacks(execute=True):
-        order = _order(variant, gateway="bank_transfer")
+        order = order_place(variant, gateway="bank_transfer")
 
     # then every link is on the configured address, once-slashed
     [message] = mail.outbox

@@ -20,8 +20,8 @@ from core.exceptions import ApplicationError
 from core.models import OutboxEvent
 from shop import events
 from shop.models import Order, Payment, StockAlert, Variant
-from shop.payments.test_card import DELAYED, SIGNATURE_HEADER, SUCCESS, TestCardGateway
-from shop.services.cart import cart_add, cart_for_session, cart_for_user
+from shop.payments.test_card import DELAYED, SUCCESS
+from shop.services.cart import cart_add, cart_for_user
 from shop.services.checkout import checkout_place_order
 from shop.services.orders import (
     order_cancel,
@@ -33,11 +33,17 @@ from shop.services.orders import (
     payment_start,
     payment_webhook_handle,
 )
-from shop.tests.factories import ProductFactory, ShippingMethodFactory, UserFactory
+from shop.tests.factories import (
+    CHECKOUT_ADDRESS,
+    ProductFactory,
+    ShippingMethodFactory,
+    UserFactory,
+    card_webhook,
+    order_place,
+)
 
 pytestmark = pytest.mark.django_db
 
-ADDRESS = {"full_name": "Siti", "phone": "0812", "line1": "Jl. Melati 12", "city": "Yogya"}
 TWO_PLACES = re.compile(r"^-?\d+\.\d{2}$")
 
 
@@ -59,30 +65,9 @@ def staff():
     return user
 
 
-def _order(variant: Variant, gateway: str = "test_card", **kwargs) -> Order:
-    cart = cart_for_session(session_key=f"s{Order.objects.count()}")
-    cart_add(cart=cart, variant_id=variant.pk, quantity=2)
-    return checkout_place_order(
-        cart=cart,
-        user=None,
-        email="buyer@example.com",
-        shipping_address=ADDRESS,
-        shipping_method_id=None,
-        payment_gateway=gateway,
-        **kwargs,
-    )
-
-
 def _expire(order: Order) -> None:
     Order.objects.filter(pk=order.pk).update(reserved_until=timezone.now() - timedelta(seconds=1))
     assert orders_expire_unpaid() == 1
-
-
-def _webhook(order: Order, reference: str, status: str = "succeeded"):
-    body = TestCardGateway.webhook_body(
-        order_number=order.number, reference=reference, amount=order.total, status=status
-    )
-    return body, {SIGNATURE_HEADER: TestCardGateway.signature(body)}
 
 
 def _payloads(event_class) -> list[dict]:
@@ -106,14 +91,14 @@ def test_a_delayed_card_confirmed_after_the_hold_expired_is_flagged_for_refund(
     variant, staff, django_capture_on_commit_callbacks
 ):
     # given a delayed card payment whose order expired before the bank confirmed
-    order = _order(variant)
+    order = order_place(variant)
     result = payment_start(order=order, data={"card_number": DELAYED})
     _expire(order)
     shelf_after_cancel = _shelf(variant)
     mail.outbox.clear()
 
     # when the gateway's "paid" webhook arrives
-    body, headers = _webhook(order, result.reference)
+    body, headers = card_webhook(order, result.reference)
     with django_capture_on_commit_callbacks(execute=True):
         outcome = payment_webhook_handle(gateway_code="test_card", body=body, headers=headers)
 
@@ -145,15 +130,15 @@ def test_a_delayed_card_confirmed_after_the_hold_expired_is_flagged_for_refund(
 
 def test_a_replayed_late_payment_is_recorded_once(variant, staff):
     # given a late payment already recorded
-    order = _order(variant)
+    order = order_place(variant)
     result = payment_start(order=order, data={"card_number": DELAYED})
     _expire(order)
-    body, headers = _webhook(order, result.reference)
+    body, headers = card_webhook(order, result.reference)
     payment_webhook_handle(gateway_code="test_card", body=body, headers=headers)
     history = order.history.count()
 
     # when the same payment is reported again under a new event id
-    body, headers = _webhook(order, result.reference)
+    body, headers = card_webhook(order, result.reference)
     payment_webhook_handle(gateway_code="test_card", body=body, headers=headers)
 
     # then nothing more is due or recorded
@@ -165,12 +150,12 @@ def test_a_replayed_late_payment_is_recorded_once(variant, staff):
 
 def test_a_failed_webhook_for_a_cancelled_order_flags_nothing(variant):
     # given
-    order = _order(variant)
+    order = order_place(variant)
     result = payment_start(order=order, data={"card_number": DELAYED})
     _expire(order)
 
     # when
-    body, headers = _webhook(order, result.reference, status="failed")
+    body, headers = card_webhook(order, result.reference, status="failed")
     payment_webhook_handle(gateway_code="test_card", body=body, headers=headers)
 
     # then
@@ -182,7 +167,7 @@ def test_a_failed_webhook_for_a_cancelled_order_flags_nothing(variant):
 
 def test_a_bank_transfer_recorded_after_cancellation_is_due_back_and_takes_no_stock(variant, staff):
     # given an expired bank transfer order (its pending payment has no reference)
-    order = _order(variant, gateway="bank_transfer")
+    order = order_place(variant, gateway="bank_transfer")
     payment_start(order=order, data={})
     _expire(order)
 
@@ -207,7 +192,7 @@ def test_a_bank_transfer_recorded_after_cancellation_is_due_back_and_takes_no_st
 
 def test_only_a_cancelled_order_takes_a_late_payment(variant):
     # given a pending order
-    order = _order(variant, gateway="bank_transfer")
+    order = order_place(variant, gateway="bank_transfer")
 
     # when / then
     with pytest.raises(ApplicationError) as refused:
@@ -222,7 +207,7 @@ def test_only_a_cancelled_order_takes_a_late_payment(variant):
 
 def test_refunding_a_late_payment_settles_it_and_keeps_the_order_cancelled(variant):
     # given a cancelled order with a late payment due back
-    order = _order(variant, gateway="bank_transfer")
+    order = order_place(variant, gateway="bank_transfer")
     _expire(order)
     payment_record_after_cancel(
         order_id=order.pk, gateway="bank_transfer", reference="BCA-9", amount=order.total
@@ -247,7 +232,7 @@ def test_refunding_a_late_payment_settles_it_and_keeps_the_order_cancelled(varia
 
 def test_a_refund_above_what_is_due_on_a_cancelled_order_is_refused(variant):
     # given
-    order = _order(variant, gateway="bank_transfer")
+    order = order_place(variant, gateway="bank_transfer")
     _expire(order)
     payment_record_after_cancel(
         order_id=order.pk, gateway="bank_transfer", reference="BCA-9", amount=order.total
@@ -263,7 +248,7 @@ def test_a_refund_above_what_is_due_on_a_cancelled_order_is_refused(variant):
 
 def test_cancelling_a_paid_order_flags_its_money_for_refund(variant):
     # given a paid order, partly refunded
-    order = _order(variant, gateway="bank_transfer")
+    order = order_place(variant, gateway="bank_transfer")
     order_mark_paid(order_id=order.pk, payment_reference="BCA-1")
     order_refund(order_id=order.pk, amount=Decimal("50000"))
 
@@ -281,7 +266,7 @@ def test_cancelling_a_paid_order_flags_its_money_for_refund(variant):
 
 
 def test_cancelling_an_unpaid_order_flags_no_refund(variant):
-    order = _order(variant, gateway="bank_transfer")
+    order = order_place(variant, gateway="bank_transfer")
     order_cancel(order_id=order.pk)
     order.refresh_from_db()
     assert order.refund_due == 0
@@ -301,8 +286,8 @@ def test_admin_lists_orders_with_a_refund_due_and_records_a_late_transfer(
     staff.is_superuser = True
     staff.save()
     client.force_login(staff)
-    expired = _order(variant, gateway="bank_transfer")
-    other = _order(variant, gateway="bank_transfer")
+    expired = order_place(variant, gateway="bank_transfer")
+    other = order_place(variant, gateway="bank_transfer")
     _expire(expired)
     changelist = reverse("admin:shop_order_changelist")
 
@@ -337,7 +322,7 @@ def test_admin_lists_orders_with_a_refund_due_and_records_a_late_transfer(
 def test_a_late_payment_on_an_order_already_due_back_cannot_exceed_its_total(variant):
     # A late payment on an order whose money is already due back (paid, then
     # cancelled) cannot push the due amount past what was charged.
-    order = _order(variant, gateway="bank_transfer")
+    order = order_place(variant, gateway="bank_transfer")
     order_mark_paid(order_id=order.pk, payment_reference="BCA-1")
     order_cancel(order_id=order.pk)
 
@@ -371,7 +356,7 @@ def test_event_money_always_has_two_places(amount, expected):
 def test_every_money_field_of_every_order_event_has_two_places(variant):
     # given an order through its whole money life: placed, paid, refunded
     # in part, cancelled with money due
-    order = _order(variant, gateway="bank_transfer")
+    order = order_place(variant, gateway="bank_transfer")
     order_mark_paid(order_id=order.pk, payment_reference="BCA-1")
     order_refund(order_id=order.pk, amount=Decimal("1000"))
     order_cancel(order_id=order.pk)
@@ -406,9 +391,9 @@ def test_every_money_field_of_every_order_event_has_two_places(variant):
 def test_an_order_remembers_the_language_of_its_checkout():
     variant = ProductFactory(variant__stock=10).variants.get()
     with translation.override("id"):
-        indonesian = _order(variant, gateway="bank_transfer")
-    english = _order(variant, gateway="bank_transfer")
-    unknown = _order(variant, gateway="bank_transfer", language="xx")
+        indonesian = order_place(variant, gateway="bank_transfer")
+    english = order_place(variant, gateway="bank_transfer")
+    unknown = order_place(variant, gateway="bank_transfer", language="xx")
 
     assert indonesian.language == "id"
     assert english.language == "en"
@@ -467,7 +452,7 @@ def test_an_english_checkout_keeps_english_emails_with_unprefixed_links(
     variant, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        order = _order(variant, gateway="bank_transfer")
+        order = order_place(variant, gateway="bank_transfer")
 
     [placed] = mail.outbox
     assert placed.subject.endswith(f"We received your order {order.number}")
@@ -488,7 +473,7 @@ def test_api_checkout_stores_the_requested_language(variant):
     response = api.post(
         reverse("api:shop-checkout"),
         {
-            "shipping_address": {**ADDRESS, "postal_code": "55281"},
+            "shipping_address": {**CHECKOUT_ADDRESS, "postal_code": "55281"},
             "payment_gateway": "bank_transfer",
         },
         format="json",
@@ -507,7 +492,7 @@ def test_a_back_in_stock_alert_is_written_in_the_language_it_was_asked_in(
     # given a variant sold out by a paid order, with alerts asked for in
     # Indonesian and in English
     variant = ProductFactory(variant__stock=2).variants.get()
-    order = _order(variant, gateway="bank_transfer")
+    order = order_place(variant, gateway="bank_transfer")
     order_mark_paid(order_id=order.pk, payment_reference="BCA-1")
     with translation.override("id"):
         StockAlert.objects.create(variant=variant, email="siti@example.com")
@@ -530,10 +515,10 @@ def test_a_back_in_stock_alert_is_written_in_the_language_it_was_asked_in(
 
 def test_the_webhook_endpoint_acknowledges_a_late_payment_and_flags_the_order(client, variant):
     # given an expired delayed-card order
-    order = _order(variant)
+    order = order_place(variant)
     result = payment_start(order=order, data={"card_number": DELAYED})
     _expire(order)
-    body, headers = _webhook(order, result.reference)
+    body, headers = card_webhook(order, result.reference)
 
     # when the gateway posts its confirmation
     response = client.post(
@@ -559,7 +544,7 @@ def test_the_shopper_sees_that_a_late_payment_will_be_returned(client, variant):
         cart=cart,
         user=user,
         email=user.email,
-        shipping_address=ADDRESS,
+        shipping_address=CHECKOUT_ADDRESS,
         shipping_method_id=None,
         payment_gateway="bank_transfer",
     )

@@ -12,19 +12,16 @@ from core.models import OutboxEvent
 from shop.events import OrderPaid
 from shop.models import Order, Payment, Variant, WebhookReceipt
 from shop.payments.base import InvalidWebhook, sign, signature_valid
-from shop.payments.test_card import DELAYED, SIGNATURE_HEADER, TestCardGateway
-from shop.services.cart import cart_add, cart_for_session, cart_for_user
-from shop.services.checkout import checkout_place_order
+from shop.payments.test_card import DELAYED, TestCardGateway
 from shop.services.orders import (
     order_cancel,
     payment_start,
     payment_webhook_handle,
 )
-from shop.tests.factories import ProductFactory
+from shop.tests.factories import ProductFactory, card_webhook, order_place
 
 pytestmark = pytest.mark.django_db
 
-ADDRESS = {"full_name": "Siti", "phone": "0812", "line1": "Jl. Melati 12", "city": "Yogya"}
 WEBHOOK = "/shop/payments/test_card/webhook/"
 
 
@@ -37,30 +34,6 @@ def _english():
 @pytest.fixture
 def variant() -> Variant:
     return ProductFactory(variant__price=Decimal("100000"), variant__stock=5).variants.get()
-
-
-def _order(variant: Variant, gateway: str = "test_card", *, user=None) -> Order:
-    if user is None:
-        cart = cart_for_session(session_key=f"s{Order.objects.count()}")
-    else:
-        cart = cart_for_user(user=user)
-    cart_add(cart=cart, variant_id=variant.pk, quantity=2)
-    return checkout_place_order(
-        cart=cart,
-        user=user,
-        email=user.email if user else "buyer@example.com",
-        shipping_address=ADDRESS,
-        shipping_method_id=None,
-        payment_gateway=gateway,
-    )
-
-
-def _signed(order: Order, *, reference: str = "tc_forged", secret: str | None = None):
-    body = TestCardGateway.webhook_body(
-        order_number=order.number, reference=reference, amount=order.total, status="succeeded"
-    )
-    signature = TestCardGateway.signature(body) if secret is None else sign(secret, body)
-    return body, {SIGNATURE_HEADER: signature}
 
 
 def _state(order: Order, variant: Variant):
@@ -79,12 +52,12 @@ def _state(order: Order, variant: Variant):
 
 def test_a_card_webhook_cannot_pay_a_bank_transfer_order(variant):
     # given a bank transfer order waiting for its money
-    order = _order(variant, gateway="bank_transfer")
+    order = order_place(variant, gateway="bank_transfer")
     payment_start(order=order, data={})
     before = _state(order, variant)
 
     # when a correctly signed card webhook claims it was paid
-    body, headers = _signed(order)
+    body, headers = card_webhook(order)
     outcome = payment_webhook_handle(gateway_code="test_card", body=body, headers=headers)
 
     # then it is ignored, recorded as such, and nothing moved
@@ -103,12 +76,12 @@ def test_a_card_webhook_cannot_pay_a_bank_transfer_order(variant):
 
 def test_a_card_webhook_records_no_late_payment_on_a_cancelled_bank_transfer_order(variant):
     # given a cancelled bank transfer order
-    order = _order(variant, gateway="bank_transfer")
+    order = order_place(variant, gateway="bank_transfer")
     order_cancel(order_id=order.pk)
     before = _state(order, variant)
 
     # when a card webhook says money arrived for it
-    body, headers = _signed(order)
+    body, headers = card_webhook(order)
     outcome = payment_webhook_handle(gateway_code="test_card", body=body, headers=headers)
 
     # then no refund is flagged and no payment is invented
@@ -119,8 +92,8 @@ def test_a_card_webhook_records_no_late_payment_on_a_cancelled_bank_transfer_ord
 
 def test_the_webhook_endpoint_answers_ignored_for_another_gateways_order(client, variant):
     # given
-    order = _order(variant, gateway="bank_transfer")
-    body, headers = _signed(order)
+    order = order_place(variant, gateway="bank_transfer")
+    body, headers = card_webhook(order)
 
     # when
     response = client.post(
@@ -139,11 +112,11 @@ def test_the_webhook_endpoint_answers_ignored_for_another_gateways_order(client,
 
 def test_a_card_webhook_still_pays_its_own_gateways_order(variant):
     # given a card payment waiting for its bank
-    order = _order(variant)
+    order = order_place(variant)
     result = payment_start(order=order, data={"card_number": DELAYED})
 
     # when its webhook arrives
-    body, headers = _signed(order, reference=result.reference)
+    body, headers = card_webhook(order, reference=result.reference)
     outcome = payment_webhook_handle(gateway_code="test_card", body=body, headers=headers)
 
     # then
@@ -157,9 +130,9 @@ def test_an_empty_secret_refuses_every_webhook(settings, variant, secret):
     # given a test card gateway without a secret, and a webhook anyone
     # could sign with that empty key
     settings.SHOP_TEST_GATEWAY_SECRET = secret
-    order = _order(variant)
+    order = order_place(variant)
     result = payment_start(order=order, data={"card_number": DELAYED})
-    body, headers = _signed(order, reference=result.reference, secret=secret)
+    body, headers = card_webhook(order, reference=result.reference, secret=secret)
     before = _state(order, variant)
 
     # when / then
@@ -174,9 +147,9 @@ def test_an_empty_secret_refuses_every_webhook(settings, variant, secret):
 def test_the_webhook_endpoint_is_400_without_a_secret(settings, client, variant):
     # given
     settings.SHOP_TEST_GATEWAY_SECRET = ""
-    order = _order(variant)
+    order = order_place(variant)
     result = payment_start(order=order, data={"card_number": DELAYED})
-    body, headers = _signed(order, reference=result.reference, secret="")
+    body, headers = card_webhook(order, reference=result.reference, secret="")
 
     # when
     response = client.post(WEBHOOK, body, content_type="application/json", headers=headers)

@@ -12,20 +12,15 @@ from django.utils import translation
 from django.utils.http import urlencode
 
 from shop.models import Order, OrderHistory, Variant
-from shop.payments.base import sign
-from shop.payments.test_card import DECLINE, DELAYED, SIGNATURE_HEADER, SUCCESS, TestCardGateway
-from shop.services.cart import cart_add, cart_for_session, cart_for_user
-from shop.services.checkout import checkout_place_order
+from shop.payments.test_card import DECLINE, DELAYED, SUCCESS
 from shop.services.orders import (
     order_switch_payment_gateway,
     payment_start,
     payment_webhook_handle,
 )
-from shop.tests.factories import ProductFactory
+from shop.tests.factories import ProductFactory, card_webhook, order_place
 
 pytestmark = pytest.mark.django_db
-
-ADDRESS = {"full_name": "Siti", "phone": "0812", "line1": "Jl. Melati 12", "city": "Yogya"}
 
 
 @pytest.fixture(autouse=True)
@@ -39,32 +34,8 @@ def variant() -> Variant:
     return ProductFactory(variant__price=Decimal("100000"), variant__stock=5).variants.get()
 
 
-def _order(variant: Variant, gateway: str = "test_card", *, user=None) -> Order:
-    if user is None:
-        cart = cart_for_session(session_key=f"s{Order.objects.count()}")
-    else:
-        cart = cart_for_user(user=user)
-    cart_add(cart=cart, variant_id=variant.pk, quantity=2)
-    return checkout_place_order(
-        cart=cart,
-        user=user,
-        email=user.email if user else "buyer@example.com",
-        shipping_address=ADDRESS,
-        shipping_method_id=None,
-        payment_gateway=gateway,
-    )
-
-
-def _signed(order: Order, *, reference: str = "tc_forged", secret: str | None = None):
-    body = TestCardGateway.webhook_body(
-        order_number=order.number, reference=reference, amount=order.total, status="succeeded"
-    )
-    signature = TestCardGateway.signature(body) if secret is None else sign(secret, body)
-    return body, {SIGNATURE_HEADER: signature}
-
-
 def _declined(client, variant) -> Order:
-    order = _order(variant)
+    order = order_place(variant)
     session = client.session
     session["shop_orders"] = [order.number]
     session.save()
@@ -123,7 +94,7 @@ def test_a_guest_with_the_email_link_can_switch_the_gateway(variant):
     from shop.services.orders_claim import order_access_path
 
     # given a declined card order opened from its email link, in a fresh browser
-    order = _order(variant)
+    order = order_place(variant)
     payment_start(order=order, data={"card_number": DECLINE})
     key = order_access_path(order=order).split("key=")[1]
     pay_url = reverse("shop:order_pay", args=[order.number])
@@ -163,7 +134,7 @@ def test_switching_to_an_unknown_gateway_changes_nothing(client, variant):
 
 def test_a_card_payment_awaiting_confirmation_cannot_be_switched(variant):
     # given a card payment the bank is still confirming
-    order = _order(variant)
+    order = order_place(variant)
     payment_start(order=order, data={"card_number": DELAYED})
 
     # when / then
@@ -180,7 +151,7 @@ def test_a_paid_order_cannot_be_switched(variant):
     from core.exceptions import ApplicationError
 
     # given
-    order = _order(variant)
+    order = order_place(variant)
     payment_start(order=order, data={"card_number": SUCCESS})
 
     # when / then
@@ -193,7 +164,7 @@ def test_a_paid_order_cannot_be_switched(variant):
 
 def test_switching_back_and_forth_never_stretches_the_hold(variant):
     # given a card order switched to bank transfer: held 24 hours from placing
-    order = _order(variant)
+    order = order_place(variant)
     order = order_switch_payment_gateway(order_id=order.pk, gateway_code="bank_transfer")
     hold = order.reserved_until
     assert hold == order.created_at + timedelta(hours=24)
@@ -214,12 +185,12 @@ def test_switching_back_and_forth_never_stretches_the_hold(variant):
 
 def test_after_switching_the_old_gateways_webhook_cannot_pay(variant):
     # given a declined card order switched to bank transfer
-    order = _order(variant)
+    order = order_place(variant)
     declined = payment_start(order=order, data={"card_number": DECLINE})
     order_switch_payment_gateway(order_id=order.pk, gateway_code="bank_transfer")
 
     # when a card webhook for the declined reference says it succeeded
-    body, headers = _signed(order, reference=declined.reference)
+    body, headers = card_webhook(order, reference=declined.reference)
     outcome = payment_webhook_handle(gateway_code="test_card", body=body, headers=headers)
 
     # then

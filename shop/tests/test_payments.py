@@ -12,14 +12,10 @@ from shop.models import Order, Payment, Variant, WebhookReceipt
 from shop.payments import get_gateway
 from shop.payments.base import InvalidWebhook
 from shop.payments.test_card import DECLINE, DELAYED, SIGNATURE_HEADER, SUCCESS, TestCardGateway
-from shop.services.cart import cart_add, cart_for_session
-from shop.services.checkout import checkout_place_order
 from shop.services.orders import payment_start, payment_webhook_handle
-from shop.tests.factories import ProductFactory
+from shop.tests.factories import ProductFactory, card_webhook, order_place
 
 pytestmark = pytest.mark.django_db
-
-ADDRESS = {"full_name": "Siti", "phone": "0812", "line1": "Jl. Melati 12", "city": "Yogya"}
 
 
 @pytest.fixture(autouse=True)
@@ -31,29 +27,6 @@ def _english():
 @pytest.fixture
 def variant() -> Variant:
     return ProductFactory(variant__price=Decimal("100000"), variant__stock=5).variants.get()
-
-
-def _order(variant: Variant, gateway: str = "test_card") -> Order:
-    cart = cart_for_session(session_key=f"s{Order.objects.count()}")
-    cart_add(cart=cart, variant_id=variant.pk, quantity=2)
-    return checkout_place_order(
-        cart=cart,
-        user=None,
-        email="buyer@example.com",
-        shipping_address=ADDRESS,
-        shipping_method_id=None,
-        payment_gateway=gateway,
-    )
-
-
-def _webhook(order: Order, reference: str, *, amount=None, status="succeeded", body=None):
-    body = body or TestCardGateway.webhook_body(
-        order_number=order.number,
-        reference=reference,
-        amount=order.total if amount is None else amount,
-        status=status,
-    )
-    return body, {SIGNATURE_HEADER: TestCardGateway.signature(body)}
 
 
 def _state(order: Order, variant: Variant):
@@ -70,7 +43,7 @@ def _state(order: Order, variant: Variant):
 
 def test_test_card_success_pays_the_order_at_once(variant):
     # given
-    order = _order(variant)
+    order = order_place(variant)
 
     # when
     result = payment_start(order=order, data={"card_number": "4242 4242 4242 4242"})
@@ -84,7 +57,7 @@ def test_test_card_success_pays_the_order_at_once(variant):
 
 def test_declined_card_leaves_the_order_pending_with_its_hold(variant):
     # given
-    order = _order(variant)
+    order = order_place(variant)
 
     # when
     result = payment_start(order=order, data={"card_number": DECLINE})
@@ -95,7 +68,7 @@ def test_declined_card_leaves_the_order_pending_with_its_hold(variant):
 
 
 def test_an_unknown_card_number_is_declined_with_a_hint(variant):
-    order = _order(variant)
+    order = order_place(variant)
     result = payment_start(order=order, data={"card_number": "1234"})
     assert (result.status, result.message) == ("failed", "Check the card number and try again.")
     assert _state(order, variant)[0] == "pending_payment"
@@ -103,7 +76,7 @@ def test_an_unknown_card_number_is_declined_with_a_hint(variant):
 
 def test_a_paid_order_cannot_be_charged_again(variant):
     # given
-    order = _order(variant)
+    order = order_place(variant)
     payment_start(order=order, data={"card_number": SUCCESS})
 
     # when / then
@@ -117,7 +90,7 @@ def test_a_paid_order_cannot_be_charged_again(variant):
 
 def test_delayed_card_is_paid_by_its_signed_webhook(variant):
     # given
-    order = _order(variant)
+    order = order_place(variant)
     result = payment_start(order=order, data={"card_number": DELAYED})
     assert result.status == "pending"
     assert _state(order, variant) == ("pending_payment", 5, 2, ["pending"], 0)
@@ -125,7 +98,7 @@ def test_delayed_card_is_paid_by_its_signed_webhook(variant):
     # when
     outcome = payment_webhook_handle(
         gateway_code="test_card",
-        body=(hook := _webhook(order, result.reference))[0],
+        body=(hook := card_webhook(order, result.reference))[0],
         headers=hook[1],
     )
 
@@ -137,11 +110,11 @@ def test_delayed_card_is_paid_by_its_signed_webhook(variant):
 
 def test_a_failed_webhook_marks_the_payment_failed_and_leaves_the_order_pending(variant):
     # given
-    order = _order(variant)
+    order = order_place(variant)
     result = payment_start(order=order, data={"card_number": DELAYED})
 
     # when
-    body, headers = _webhook(order, result.reference, status="failed")
+    body, headers = card_webhook(order, result.reference, status="failed")
     outcome = payment_webhook_handle(gateway_code="test_card", body=body, headers=headers)
 
     # then
@@ -155,9 +128,9 @@ def test_a_failed_webhook_marks_the_payment_failed_and_leaves_the_order_pending(
 )
 def test_a_bad_signature_is_refused_and_changes_nothing(variant, headers):
     # given
-    order = _order(variant)
+    order = order_place(variant)
     result = payment_start(order=order, data={"card_number": DELAYED})
-    body, _good = _webhook(order, result.reference)
+    body, _good = card_webhook(order, result.reference)
 
     # when
     with pytest.raises(InvalidWebhook):
@@ -170,9 +143,9 @@ def test_a_bad_signature_is_refused_and_changes_nothing(variant, headers):
 
 def test_a_body_changed_after_signing_is_refused(variant):
     # given an attacker lowers the amount of a validly signed body
-    order = _order(variant)
+    order = order_place(variant)
     result = payment_start(order=order, data={"card_number": DELAYED})
-    body, headers = _webhook(order, result.reference)
+    body, headers = card_webhook(order, result.reference)
     tampered = body.replace(str(order.total).encode(), b"1")
 
     # when / then
@@ -183,7 +156,7 @@ def test_a_body_changed_after_signing_is_refused(variant):
 
 @pytest.mark.parametrize("body", [b"not json", b"{}", b'{"id": "x", "order": "y"}'])
 def test_a_signed_but_unreadable_body_is_refused(variant, body):
-    _order(variant)
+    order_place(variant)
     headers = {SIGNATURE_HEADER: TestCardGateway.signature(body)}
     with pytest.raises(InvalidWebhook):
         payment_webhook_handle(gateway_code="test_card", body=body, headers=headers)
@@ -192,9 +165,9 @@ def test_a_signed_but_unreadable_body_is_refused(variant, body):
 
 def test_a_replayed_webhook_is_a_duplicate_and_changes_nothing(variant):
     # given a webhook that already paid the order
-    order = _order(variant)
+    order = order_place(variant)
     result = payment_start(order=order, data={"card_number": DELAYED})
-    body, headers = _webhook(order, result.reference)
+    body, headers = card_webhook(order, result.reference)
     payment_webhook_handle(gateway_code="test_card", body=body, headers=headers)
     before = _state(order, variant)
     history = order.history.count()
@@ -211,11 +184,11 @@ def test_a_replayed_webhook_is_a_duplicate_and_changes_nothing(variant):
 
 def test_a_webhook_with_the_wrong_amount_is_ignored(variant):
     # given
-    order = _order(variant)
+    order = order_place(variant)
     result = payment_start(order=order, data={"card_number": DELAYED})
 
     # when
-    body, headers = _webhook(order, result.reference, amount=Decimal("1000"))
+    body, headers = card_webhook(order, result.reference, amount=Decimal("1000"))
     outcome = payment_webhook_handle(gateway_code="test_card", body=body, headers=headers)
 
     # then
@@ -224,7 +197,7 @@ def test_a_webhook_with_the_wrong_amount_is_ignored(variant):
 
 
 def test_a_webhook_for_an_unknown_order_is_ignored(variant):
-    order = _order(variant)
+    order = order_place(variant)
     body = json.dumps(
         {"id": "evt_1", "order": "NOPE", "reference": "r", "amount": "1", "status": "succeeded"}
     ).encode()
@@ -237,7 +210,7 @@ def test_a_webhook_for_an_unknown_order_is_ignored(variant):
 
 def test_bank_transfer_gives_instructions_and_leaves_the_order_pending(settings, variant):
     # given
-    order = _order(variant, gateway="bank_transfer")
+    order = order_place(variant, gateway="bank_transfer")
 
     # when
     result = payment_start(order=order, data={})
