@@ -278,12 +278,18 @@ class Facets:
 LISTING_CACHE_SECONDS = 300  # backstop: catalogue writes change the generation
 
 
+def catalogue_is_shared(*, user=None) -> bool:
+    """Whether this visitor sees the public catalogue, so what is computed
+    from it may be shared with every other visitor: false only for a
+    signed-in user an early-access hook may open upcoming products to."""
+    return not (user is not None and user.is_authenticated and _early_access_hooks())
+
+
 def listing_cache_scope(*, category: Category | None, user=None) -> str | None:
     """What the facets and the unfiltered count of a listing may be cached
-    under: the category, when the listing is the same for every visitor. None
-    (never cached) when an early-access hook may open upcoming products to this
-    signed-in user."""
-    if user is not None and user.is_authenticated and _early_access_hooks():
+    under: the category, when the listing is the same for every visitor
+    (`catalogue_is_shared`); None (never cached) otherwise."""
+    if not catalogue_is_shared(user=user):
         return None
     return f"c{category.pk}" if category is not None else "all"
 

@@ -109,7 +109,7 @@ def _shared_fragment(request: HttpRequest, name: str, render_fragment) -> str:
     rendered once per catalogue generation and language, and reused by every
     render of the page, a signed-in member's included. Not shared when an
     early-access hook may open upcoming products to this member."""
-    if selectors.listing_cache_scope(category=None, user=request.user) is None:
+    if not selectors.catalogue_is_shared(user=request.user):
         return render_fragment()
     key = f"shop:fragment:v1:{catalog_generation()}:{get_language()}:{name}"
     html = cache.get(key)
