@@ -104,8 +104,8 @@ def test_category_page_paginates_24_per_page_and_keeps_filters(client):
     second = client.get("/shop/c/batik/?sort=newest&tag=handmade&page=2")
 
     # then
-    assert len(first.context["products"]) == 24
-    assert len(second.context["products"]) == 6
+    assert len(first.context["page"].object_list) == 24
+    assert len(second.context["page"].object_list) == 6
     html = first.content.decode()
     assert "?sort=newest&amp;tag=handmade&amp;page=2" in html
     assert "30 products" in html
@@ -120,7 +120,7 @@ def test_category_page_filters_and_sorts(client):
     sold_out = ProductFactory(category=batik, variant__price=Decimal("70000"), variant__stock=0)
 
     def listed(query: str) -> list[Product]:
-        return list(client.get(f"/shop/c/batik/?{query}").context["products"])
+        return list(client.get(f"/shop/c/batik/?{query}").context["page"].object_list)
 
     # then
     assert listed("sort=price_asc") == [cheap, sold_out, dear]

@@ -209,7 +209,6 @@ def product_list(request: HttpRequest, slug: str | None = None) -> HttpResponse:
         "filters": filters,
         "facets": facets,
         "page": page,
-        "products": page.object_list,
         "products_html": products_html,
         "sort_choices": selectors.sort_choices(),
         "canonical_url": request.build_absolute_uri(
