@@ -6,12 +6,12 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 
-def current_language() -> str:
-    """The active language as one of settings.LANGUAGES (the request's, when
-    called inside one), else the site's default."""
+def current_language(code: str | None = None) -> str:
+    """`code` (default: the active language, the request's inside one) as one
+    of settings.LANGUAGES, else the site's default. A field default too."""
     try:
         return translation.get_supported_language_variant(
-            translation.get_language() or settings.LANGUAGE_CODE
+            code or translation.get_language() or settings.LANGUAGE_CODE
         )
     except LookupError:
         return settings.LANGUAGE_CODE

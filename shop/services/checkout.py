@@ -5,9 +5,8 @@ from __future__ import annotations
 import secrets
 from datetime import timedelta
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.events import publish
@@ -61,7 +60,7 @@ def checkout_place_order(
     `language` (default: the active one, i.e. the request's) is the
     language the shopper's order emails are written in."""
     email = (email or "").strip().lower()
-    language = _supported_language(language)
+    language = current_language(language)
     if idempotency_key:
         existing = _replayed(email, idempotency_key, idempotency_fingerprint)
         if existing:
@@ -112,15 +111,6 @@ def _replayed(email: str, idempotency_key: str, fingerprint: str) -> Order | Non
             status_code=422,
         )
     return existing
-
-
-def _supported_language(language: str | None) -> str:
-    if not language:
-        return current_language()
-    try:
-        return translation.get_supported_language_variant(language)
-    except LookupError:
-        return settings.LANGUAGE_CODE
 
 
 def _place_order(
