@@ -219,14 +219,11 @@ class PageCache:
         return response
 
     def _fill_standard(self, response: HttpResponse) -> HttpResponse:
-        content = response.content
-        if CSRF_HOLE.encode() in content:
-            # A real token for this visitor; CsrfViewMiddleware sets its cookie.
-            content = content.replace(CSRF_HOLE.encode(), get_token(self.request).encode())
-        if NONCE_HOLE.encode() in content:
-            nonce = get_nonce(self.request)
-            content = content.replace(
-                NONCE_HOLE.encode(), str(nonce).encode() if nonce is not None else b""
-            )
-        response.content = content
-        return response
+        """The holes every stored page has: a real CSRF token for this visitor
+        (CsrfViewMiddleware then sets its cookie) and this request's nonce."""
+
+        def nonce() -> str:
+            value = get_nonce(self.request)
+            return "" if value is None else str(value)
+
+        return self.fill(response, {CSRF_HOLE: lambda: get_token(self.request), NONCE_HOLE: nonce})
