@@ -72,3 +72,56 @@ class OutboxDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.handler} <- {self.event_id} ({self.status})"
+
+
+class OutgoingEmail(models.Model):
+    """One email, recorded in the transaction of the change it is about and
+    sent afterwards by core.tasks.send_email (see core.mailer). `key` names
+    what it is about ("order:<id>:paid:<recipient>"): recording the same key
+    twice records one email, so a repeated event sends nothing new.
+
+    For a row in SENDING, `next_attempt_at` is the end of the sender's lease:
+    a sender that died leaves the row due again once it has passed."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed, will retry")
+        DEAD = "dead", _("Dead")
+
+    key = models.CharField(_("key"), max_length=255)
+    kind = models.CharField(_("kind"), max_length=64, db_index=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
+    )
+    from_email = models.CharField(_("from"), max_length=320)
+    to = models.JSONField(_("to"), default=list)
+    subject = models.CharField(_("subject"), max_length=998)
+    body_text = models.TextField(_("text body"))
+    body_html = models.TextField(_("HTML body"), blank=True)
+    headers = models.JSONField(_("headers"), default=dict, blank=True)
+    language = models.CharField(_("language"), max_length=16, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt at"))
+    claim_token = models.UUIDField(_("claim token"), null=True, blank=True, editable=False)
+    last_error = models.TextField(_("last error"), blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("outgoing email")
+        verbose_name_plural = _("outgoing emails")
+        constraints = [models.UniqueConstraint(fields=["key"], name="core_email_unique_key")]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                name="core_email_due_idx",
+                condition=models.Q(status__in=["pending", "sending", "failed"]),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} ({self.status})"
