@@ -78,7 +78,10 @@ for name in "${NAMES[@]}"; do QPATHS+=("${PATHS[$name]}"); done
 LOG_LEVEL=WARNING "$PY" bench/queries.py "${QPATHS[@]}" --post-cart "$CART_VARIANT" "${PATHS[product_hot]}"
 
 echo "== gunicorn: $WORKERS sync workers on $BASE"
+# --no-control-socket: gunicorn 27 otherwise shares ~/.gunicorn/gunicorn.ctl
+# with every other gunicorn of this user, and the first to exit deletes it.
 "$GUNICORN" config.wsgi --workers "$WORKERS" --worker-class sync --bind "127.0.0.1:$PORT" \
+    --no-control-socket \
     >"$WORK/gunicorn.log" 2>&1 &
 GUNICORN_PID=$!
 for _ in $(seq 50); do
