@@ -18,6 +18,12 @@ env.read_env(BASE_DIR / ".env", overwrite=False)
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="insecure-local-development-key-change-me")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
+# How many proxies in front of the site append to X-Forwarded-For (the TLS
+# proxy: 1). Rate limits and lockouts see the client's address only when this
+# is right; 0 (no proxy) uses REMOTE_ADDR and ignores the header, which any
+# client can forge. One value for allauth, axes, the API throttle and the shop.
+KAMPUNG_TRUSTED_PROXIES = env.int("KAMPUNG_TRUSTED_PROXIES", default=0)
+ALLAUTH_TRUSTED_PROXY_COUNT = KAMPUNG_TRUSTED_PROXIES
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 SITE_ID = 1
 SITE_NAME = env.str("KAMPUNG_SITE_NAME", default="Kampung")
@@ -226,6 +232,7 @@ AXES_USERNAME_FORM_FIELD = "login"
 AXES_LOCKOUT_TEMPLATE = "account/lockout.html"
 AXES_LOCKOUT_CALLABLE = "accounts.lockout.lockout_response"
 AXES_USERNAME_CALLABLE = "accounts.lockout.lockout_username"
+AXES_CLIENT_IP_CALLABLE = "accounts.network.client_ip"
 
 # --- Internationalisation -----------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -334,6 +341,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    "NUM_PROXIES": KAMPUNG_TRUSTED_PROXIES,
 }
 
 # --- Celery and the event outbox ----------------------------------------------
