@@ -27,9 +27,12 @@ USER_ANONYMISE = "user_anonymise"  # fn(user) -> None, minimise personal data of
 CHECKOUT_DISCOUNTS = (
     "checkout_discounts"  # fn(user, subtotal) -> list[(label, Decimal)], e.g. points
 )
-PRODUCT_EARLY_ACCESS = (
-    "product_early_access"  # fn(user, product) -> bool, may open a product before launch
-)
+# fn(user) -> set[int]: the ids of the products open to this signed-in member
+# before their launch (to see and to buy). Asked once per request for the
+# whole page, never once per product (CONVENTIONS §8). Return only products
+# not launched yet: a member with a non-empty set gets card lists rendered for
+# them alone instead of the shared ones.
+PRODUCT_EARLY_ACCESS = "product_early_access"
 FOR_YOU_PRODUCTS = "for_you_products"  # fn(user, limit) -> list[product ids] for the home page
 # fn() -> {"rating_avg": Expression, "rating_count": Expression}: SQL over the
 # product's reviews, correlated by OuterRef("pk") to a shop.Product queryset

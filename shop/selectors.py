@@ -8,6 +8,7 @@ category, and prefetch only the first (card-size) image of each product.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -60,26 +61,71 @@ MIN_RATING_CHOICES = (4, 3, 2, 1)
 
 
 # ------------------------------------------------------------------ visibility
-def _early_access_hooks() -> list:
-    return hooks.get_hooks(hooks.PRODUCT_EARLY_ACCESS)
+# One rule decides what a shopper may see and buy: a product is open to them
+# when it is published and has launched, or when an early-access hook
+# (PRODUCT_EARLY_ACCESS, core/hooks.py) opens it to them before its launch; a
+# variant of an open product may be bought while it is active. The product
+# page, the listings, cart add, the cart, checkout and the API all ask it.
+_EARLY_ACCESS_MEMO = "_shop_early_access"
 
 
-def _early_access_granted(*, user, product: Product) -> bool:
-    return any(fn(user, product) for fn in _early_access_hooks())
+def early_access_product_ids(*, user) -> frozenset[int]:
+    """The products open early to this member (empty for a visitor, and
+    without a hook). The hooks are asked once per request: the answer is
+    kept on the user object, as Django's ModelBackend keeps permissions
+    (`_perm_cache`), and `request.user` lives for one request. It is kept
+    with the hooks that gave it, so registering another hook asks again."""
+    if user is None or not user.is_authenticated:
+        return frozenset()
+    providers = tuple(hooks.get_hooks(hooks.PRODUCT_EARLY_ACCESS))
+    if not providers:
+        return frozenset()
+    memo = getattr(user, _EARLY_ACCESS_MEMO, None)
+    if memo is not None and memo[0] == providers:
+        return memo[1]
+    ids = frozenset(int(pk) for fn in providers for pk in (fn(user) or ()))
+    setattr(user, _EARLY_ACCESS_MEMO, (providers, ids))
+    return ids
+
+
+def product_is_open(*, product: Product, early_ids: AbstractSet[int], now=None) -> bool:
+    """Published, and launched or open early (`early_access_product_ids`)."""
+    if not product.is_published:
+        return False
+    launch = product.available_from
+    return launch is None or launch <= (now or timezone.now()) or product.pk in early_ids
+
+
+def variants_purchasable(*, variants: Iterable[Variant], user) -> set[int]:
+    """The ids of `variants` this shopper may buy now: active, of an open
+    product (`product_is_open`). Reads nothing: each variant comes with its
+    product (select_related); the early-access hook is asked at most once
+    per request, whatever the number of variants."""
+    variants = list(variants)
+    if not variants:
+        return set()
+    early_ids = early_access_product_ids(user=user)
+    now = timezone.now()
+    return {
+        variant.pk
+        for variant in variants
+        if variant.is_active
+        and product_is_open(product=variant.product, early_ids=early_ids, now=now)
+    }
 
 
 def product_visible_queryset(*, user=None) -> QuerySet[Product]:
     """Published and launched products, plus upcoming ones an early-access
-    hook opens for this user. Without a hook this is `Product.objects.visible()`
-    and costs no extra query."""
+    hook opens for this user. Without a hook, or with none open to this
+    user, this is `Product.objects.visible()`."""
     visible = Product.objects.visible()
-    if not _early_access_hooks() or user is None or not user.is_authenticated:
+    early_ids = early_access_product_ids(user=user)
+    if not early_ids:
         return visible
-    upcoming = Product.objects.published().filter(available_from__gt=timezone.now())
-    opened = [p.pk for p in upcoming if _early_access_granted(user=user, product=p)]
-    if not opened:
-        return visible
-    return Product.objects.published().filter(Q(pk__in=visible.values("pk")) | Q(pk__in=opened))
+    now = timezone.now()
+    return Product.objects.published().filter(
+        Q(available_from__isnull=True) | Q(available_from__lte=now) | Q(pk__in=sorted(early_ids))
+    )
 
 
 def product_get_for_page(*, slug: str, user=None) -> Product | None:
@@ -93,14 +139,7 @@ def product_get_for_page(*, slug: str, user=None) -> Product | None:
     )
     if product is None:
         return None
-    launched = product.available_from is None or product.available_from <= timezone.now()
-    if launched:
-        return product
-    if (
-        user is not None
-        and user.is_authenticated
-        and _early_access_granted(user=user, product=product)
-    ):
+    if product_is_open(product=product, early_ids=early_access_product_ids(user=user)):
         return product
     return None
 
@@ -280,9 +319,10 @@ LISTING_CACHE_SECONDS = 300  # backstop: catalogue writes change the generation
 
 def catalogue_is_shared(*, user=None) -> bool:
     """Whether this visitor sees the public catalogue, so what is computed
-    from it may be shared with every other visitor: false only for a
-    signed-in user an early-access hook may open upcoming products to."""
-    return not (user is not None and user.is_authenticated and _early_access_hooks())
+    from it may be shared with every other visitor: false only for a member
+    an early-access hook opens products to (a non-empty
+    `early_access_product_ids`)."""
+    return not early_access_product_ids(user=user)
 
 
 def listing_cache_scope(*, category: Category | None, user=None) -> str | None:

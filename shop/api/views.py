@@ -61,7 +61,13 @@ IDEMPOTENCY_HEADER = "Idempotency-Key"
 IDEMPOTENCY_MAX_LENGTH = 100
 ORDERINGS = [*selectors.SORTS, selectors.SEARCH_SORT]
 
-CONFLICT = {409: OpenApiResponse(Error, description="Not enough stock (sold out).")}
+CONFLICT = {
+    409: OpenApiResponse(
+        Error,
+        description="Not enough stock (sold_out), or the item is not on sale now "
+        "(not_purchasable).",
+    )
+}
 KEY_REUSED = {
     422: OpenApiResponse(
         Error, description="The Idempotency-Key was already used with another request body."
@@ -246,7 +252,11 @@ class CartLineOutputSerializer(serializers.Serializer):
     unit_price = serializers.DecimalField(max_digits=12, decimal_places=2)
     line_total = serializers.DecimalField(max_digits=12, decimal_places=2)
     available = serializers.IntegerField()
-    buyable = serializers.BooleanField(help_text="False when the item is no longer sold.")
+    buyable = serializers.BooleanField(
+        help_text="False when the item is not on sale now (unpublished, not launched or "
+        "withdrawn): the line is left out of item_count and subtotal, and checkout is "
+        "refused (409 not_purchasable) until it is removed."
+    )
 
 
 @extend_schema_serializer(component_name="ShopCart")
@@ -262,34 +272,43 @@ def _user_cart(user) -> Cart | None:
 
 
 def cart_data(*, cart: Cart | None, user) -> dict:
-    """The cart with server-side prices: three queries for any number of lines."""
+    """The cart with server-side prices: three queries for any number of
+    lines. Lines the user may not buy now are listed with buyable false and
+    left out of the totals (as on the cart page)."""
     lines = list(cart.lines.select_related("variant__product")) if cart is not None else []
+    purchasable = selectors.variants_purchasable(
+        variants=[line.variant for line in lines], user=user
+    )
+    buyable_lines = [line for line in lines if line.variant_id in purchasable]
     quote = quote_build(
-        lines=[(line.variant, line.quantity) for line in lines],
+        lines=[(line.variant, line.quantity) for line in buyable_lines],
         shipping_method=None,
         coupon=None,
         user=user,
     )
-    rows = [
-        {
-            "id": line.pk,
-            "variant_id": line.variant_id,
-            "sku": line.variant.sku,
-            "product_name": line.variant.product.name,
-            "product_slug": line.variant.product.slug,
-            "options_label": line.variant.options_label,
-            "quantity": line.quantity,
-            "unit_price": quoted.unit_price,
-            "line_total": quoted.line_total,
-            "available": line.variant.available,
-            "buyable": line.variant.is_active and line.variant.product.is_published,
-        }
-        for line, quoted in zip(lines, quote.lines, strict=True)
-    ]
+    quoted_by_line = dict(zip((line.pk for line in buyable_lines), quote.lines, strict=True))
+    rows = []
+    for line in lines:
+        quoted = quoted_by_line.get(line.pk)
+        rows.append(
+            {
+                "id": line.pk,
+                "variant_id": line.variant_id,
+                "sku": line.variant.sku,
+                "product_name": line.variant.product.name,
+                "product_slug": line.variant.product.slug,
+                "options_label": line.variant.options_label,
+                "quantity": line.quantity,
+                "unit_price": line.variant.price,
+                "line_total": quoted.line_total if quoted else line.variant.price * line.quantity,
+                "available": line.variant.available,
+                "buyable": quoted is not None,
+            }
+        )
     return CartOutputSerializer(
         {
             "lines": rows,
-            "item_count": sum(line.quantity for line in lines),
+            "item_count": sum(line.quantity for line in buyable_lines),
             "subtotal": quote.subtotal,
             "currency": payments.store_currency(),
         }
@@ -333,7 +352,7 @@ class CartLineAddApi(APIView):
         # A refusal also rolls back the cart created for a first item.
         with transaction.atomic():
             cart = cart_for_user(user=request.user)
-            cart_add(cart=cart, **serializer.validated_data)
+            cart_add(cart=cart, user=request.user, **serializer.validated_data)
         return Response(cart_data(cart=cart, user=request.user), status=status.HTTP_201_CREATED)
 
 
@@ -369,7 +388,10 @@ class CartLineDetailApi(APIView):
         serializer.is_valid(raise_exception=True)
         cart = self._cart(request)
         cart_set_quantity(
-            cart=cart, line_id=line_id, quantity=serializer.validated_data["quantity"]
+            cart=cart,
+            line_id=line_id,
+            quantity=serializer.validated_data["quantity"],
+            user=request.user,
         )
         return Response(cart_data(cart=cart, user=request.user))
 

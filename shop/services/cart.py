@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from core.exceptions import ApplicationError
+from shop import selectors
 from shop.models import MAX_LINE_QUANTITY, Cart, CartLine, Variant
 
 
@@ -15,17 +18,42 @@ def _check_quantity(quantity: int) -> None:
         )
 
 
-def _buyable_variant(variant_id: int) -> Variant:
-    variant = (
-        Variant.objects.select_related("product")
-        .filter(pk=variant_id, is_active=True, product__is_published=True)
-        .first()
-    )
+def _buyable_variant(variant_id: int, *, user) -> Variant:
+    """The variant, if this shopper may buy it now (selectors'
+    `variants_purchasable`: active, of a published product that has launched
+    or is open early to them). The refusal does not name the product: its
+    page may be a 404 to this shopper."""
+    variant = Variant.objects.select_related("product").filter(pk=variant_id).first()
     if variant is None:
         raise ApplicationError(
             _("This item is not available."), code="unavailable", status_code=404
         )
+    if not selectors.variants_purchasable(variants=[variant], user=user):
+        raise ApplicationError(
+            _("This item is not on sale at the moment."),
+            code="not_purchasable",
+            status_code=409,
+        )
     return variant
+
+
+def cart_lines_purchasable_check(*, lines: Iterable[CartLine], user) -> None:
+    """Refuse (409 not_purchasable, naming the first such item) a cart with
+    a line this shopper may not buy now: unpublished, not launched and not
+    open early to them, or withdrawn since it was added. The lines come with
+    `variant__product` (select_related): no query."""
+    lines = list(lines)
+    purchasable = selectors.variants_purchasable(
+        variants=[line.variant for line in lines], user=user
+    )
+    for line in lines:
+        if line.variant_id not in purchasable:
+            raise ApplicationError(
+                _("%(item)s is no longer on sale. Remove it from your cart to check out.")
+                % {"item": line.variant},
+                code="not_purchasable",
+                status_code=409,
+            )
 
 
 def cart_for_user(*, user) -> Cart:
@@ -50,10 +78,11 @@ def _check_available(variant: Variant, quantity: int) -> None:
 
 
 @transaction.atomic
-def cart_add(*, cart: Cart, variant_id: int, quantity: int = 1) -> CartLine:
-    """Add units; the line never exceeds what is available or the line cap."""
+def cart_add(*, cart: Cart, variant_id: int, quantity: int = 1, user=None) -> CartLine:
+    """Add units; the line never exceeds what is available or the line cap.
+    `user` is the shopper asking (None: a visitor), for early access."""
     _check_quantity(quantity)
-    variant = _buyable_variant(variant_id)
+    variant = _buyable_variant(variant_id, user=user)
     line = CartLine.objects.select_for_update().filter(cart=cart, variant=variant).first()
     if line is None:
         try:
@@ -76,8 +105,8 @@ def cart_add(*, cart: Cart, variant_id: int, quantity: int = 1) -> CartLine:
 
 
 @transaction.atomic
-def cart_set_quantity(*, cart: Cart, line_id: int, quantity: int) -> CartLine | None:
-    """Quantity 0 removes the line."""
+def cart_set_quantity(*, cart: Cart, line_id: int, quantity: int, user=None) -> CartLine | None:
+    """Quantity 0 removes the line (also one no longer on sale)."""
     line = CartLine.objects.select_for_update().filter(cart=cart, pk=line_id).first()
     if line is None:
         raise ApplicationError(
@@ -87,7 +116,7 @@ def cart_set_quantity(*, cart: Cart, line_id: int, quantity: int) -> CartLine | 
         line.delete()
         return None
     _check_quantity(quantity)
-    variant = _buyable_variant(line.variant_id)
+    variant = _buyable_variant(line.variant_id, user=user)
     _check_available(variant, quantity)
     line.quantity = quantity
     line.save(update_fields=["quantity", "updated_at"])

@@ -23,6 +23,7 @@ from shop.models import (
     ShippingMethod,
 )
 from shop.models.wishlist import current_language
+from shop.services.cart import cart_lines_purchasable_check
 from shop.services.pricing import coupon_validate, quote_build
 from shop.services.stock import stock_reserve
 
@@ -135,6 +136,7 @@ def _place_order(
     lines = list(cart.lines.select_related("variant__product").order_by("variant_id"))
     if not lines:
         raise ApplicationError(_("Your cart is empty."), code="cart_empty")
+    cart_lines_purchasable_check(lines=lines, user=user)
 
     shipping_method = None
     if shipping_method_id is not None:

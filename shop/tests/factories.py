@@ -116,7 +116,7 @@ def order_place(variant, gateway: str = "test_card", *, user=None, quantity: int
         cart = cart_for_session(session_key=f"s{Order.objects.count()}")
     else:
         cart = cart_for_user(user=user)
-    cart_add(cart=cart, variant_id=variant.pk, quantity=quantity)
+    cart_add(cart=cart, variant_id=variant.pk, quantity=quantity, user=user)
     return checkout_place_order(
         cart=cart,
         user=user,

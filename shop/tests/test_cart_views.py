@@ -119,8 +119,8 @@ def test_unpublished_product_cannot_be_added(client):
     response = _add(client, variant)
 
     # then
-    assert response.status_code == 404
-    assert "This item is not available." in response.content.decode()
+    assert response.status_code == 409
+    assert "This item is not on sale at the moment." in response.content.decode()
     assert not CartLine.objects.exists()
 
 

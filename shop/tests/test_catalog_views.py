@@ -162,7 +162,7 @@ def test_early_access_hook_opens_a_future_product_page(client):
     client.force_login(member)
 
     # when
-    with hooks.registered(hooks.PRODUCT_EARLY_ACCESS, lambda user, product: True):
+    with hooks.registered(hooks.PRODUCT_EARLY_ACCESS, lambda user: {future.pk}):
         response = client.get(future.get_absolute_url())
 
     # then
@@ -400,7 +400,7 @@ def test_card_lists_are_not_shared_with_a_member_an_early_access_hook_may_open_p
     # the shared lists without it
     category = category_create("Batik")
     product = ProductFactory(category=category)
-    ProductFactory(
+    upcoming = ProductFactory(
         category=category,
         name="Upcoming Songket",
         available_from=timezone.now() + timedelta(days=3),
@@ -410,7 +410,7 @@ def test_card_lists_are_not_shared_with_a_member_an_early_access_hook_may_open_p
     member.force_login(UserFactory())
 
     # when early access opens it to the member
-    with hooks.registered(hooks.PRODUCT_EARLY_ACCESS, lambda user, product: True):
+    with hooks.registered(hooks.PRODUCT_EARLY_ACCESS, lambda user: {upcoming.pk}):
         html = member.get(product.get_absolute_url()).content.decode()
 
     # then

@@ -57,8 +57,8 @@ def test_early_access_hook_opens_an_upcoming_product_for_that_user_only():
     upcoming = ProductFactory(available_from=timezone.now() + timedelta(days=3))
     member, other = UserFactory(), UserFactory()
 
-    def early_access(user, product):
-        return user == member
+    def early_access(user):
+        return {upcoming.pk} if user == member else set()
 
     # when
     with hooks.registered(hooks.PRODUCT_EARLY_ACCESS, early_access):

@@ -153,12 +153,16 @@ def test_facets_are_cached_per_category(listing):
     assert other.brands == [{"slug": "anyar", "name": "Anyar", "count": 1}]
 
 
-def test_no_cache_scope_for_a_signed_in_user_an_early_access_hook_may_widen_for():
+def test_no_cache_scope_for_a_member_an_early_access_hook_opens_products_to():
     category = category_create("Home")
-    user = UserFactory()
+    user, other = UserFactory(), UserFactory()
 
-    with hooks.registered(hooks.PRODUCT_EARLY_ACCESS, lambda user, product: True):
+    def early_access(member):
+        return {123} if member == user else set()
+
+    with hooks.registered(hooks.PRODUCT_EARLY_ACCESS, early_access):
         assert selectors.listing_cache_scope(category=category, user=user) is None
+        assert selectors.listing_cache_scope(category=category, user=other) is not None
         assert selectors.listing_cache_scope(category=category, user=None) is not None
     assert selectors.listing_cache_scope(category=category, user=user) is not None
     assert selectors.listing_cache_scope(category=None) != selectors.listing_cache_scope(

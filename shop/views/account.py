@@ -154,7 +154,7 @@ def order_reorder(request, number: str):
             skipped.append(line.product_name)
             continue
         try:
-            cart_add(cart=cart, variant_id=line.variant_id, quantity=quantity)
+            cart_add(cart=cart, variant_id=line.variant_id, quantity=quantity, user=request.user)
         except ApplicationError:
             skipped.append(line.product_name)
         else:

@@ -21,13 +21,18 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.exceptions import ApplicationError
-from shop import payments
+from shop import payments, selectors
 from shop.context_processors import cart_item_count, cart_to_fill, current_cart
 from shop.forms import CartAddForm, CartLineForm, CheckoutForm, PaymentRetryForm, first_error
 from shop.models import Address, Cart, Coupon, Order, ProductImage, ShippingMethod
 from shop.payments.base import InvalidWebhook
 from shop.services.addresses import address_save_from_checkout
-from shop.services.cart import cart_add, cart_remove, cart_set_quantity
+from shop.services.cart import (
+    cart_add,
+    cart_lines_purchasable_check,
+    cart_remove,
+    cart_set_quantity,
+)
 from shop.services.checkout import checkout_place_order
 from shop.services.orders import (
     order_switch_payment_gateway,
@@ -65,34 +70,45 @@ def _thumb_url(product) -> str:
 
 
 def cart_context(request, *, cart: Cart | None = None, error: str = "") -> dict:
+    """The cart page. A line the shopper may no longer buy (unpublished or
+    withdrawn since it was added, or open early no more) stays in the cart,
+    marked, out of the subtotal, and blocks checkout until it is removed: a
+    page view never deletes what the shopper chose, and the item may come
+    back (a product unpublished for a fix)."""
     cart = cart if cart is not None else current_cart(request)
     lines = _cart_lines(cart)
+    purchasable = selectors.variants_purchasable(
+        variants=[line.variant for line in lines], user=request.user
+    )
+    buyable_lines = [line for line in lines if line.variant_id in purchasable]
     quote = quote_build(
-        lines=[(line.variant, line.quantity) for line in lines],
+        lines=[(line.variant, line.quantity) for line in buyable_lines],
         shipping_method=None,
         coupon=None,
         user=request.user,
     )
+    quoted_by_line = dict(zip((line.pk for line in buyable_lines), quote.lines, strict=True))
     rows = []
-    for line, quoted in zip(lines, quote.lines, strict=True):
+    for line in lines:
         variant = line.variant
+        quoted = quoted_by_line.get(line.pk)
         rows.append(
             {
                 "line": line,
                 "variant": variant,
                 "product": variant.product,
                 "thumb": _thumb_url(variant.product),
-                "unit_price": quoted.unit_price,
-                "line_total": quoted.line_total,
+                "unit_price": variant.price,
+                "line_total": quoted.line_total if quoted else None,
                 "short": line.quantity > variant.available,
                 "available": variant.available,
-                "buyable": variant.is_active and variant.product.is_published,
+                "buyable": quoted is not None,
             }
         )
     return {
         "rows": rows,
         "subtotal": quote.subtotal,
-        "item_count": sum(line.quantity for line in lines),
+        "item_count": sum(line.quantity for line in buyable_lines),
         "cart_error": error,
         "can_checkout": bool(rows) and not any(r["short"] or not r["buyable"] for r in rows),
     }
@@ -144,6 +160,7 @@ def cart_add_view(request):
             cart=cart,
             variant_id=form.cleaned_data["variant_id"],
             quantity=form.cleaned_data["quantity"],
+            user=request.user,
         )
     except ApplicationError as exc:
         return _cart_add_refusal(request, exc.message, exc.status_code)
@@ -179,7 +196,12 @@ def cart_line_update(request, line_id: int):
     if cart is None:
         return _cart_refusal(request, _("That item is not in your cart."), 404)
     try:
-        line = cart_set_quantity(cart=cart, line_id=line_id, quantity=form.cleaned_data["quantity"])
+        line = cart_set_quantity(
+            cart=cart,
+            line_id=line_id,
+            quantity=form.cleaned_data["quantity"],
+            user=request.user,
+        )
     except ApplicationError as exc:
         return _cart_refusal(request, exc.message, exc.status_code)
     message = _("Your cart was updated.") if line else _("The item was removed from your cart.")
@@ -214,6 +236,7 @@ COUPON_CODES = {
     "coupon_used_by_you",
     "coupon_first_order",
 }
+CART_CODES = {"not_purchasable"}
 FIELD_FOR_CODE = {
     "email_required": "email",
     "shipping_invalid": "shipping_method",
@@ -267,8 +290,10 @@ def _display_coupon(request, form: CheckoutForm, subtotal) -> tuple[Coupon | Non
     return coupon, ""
 
 
-def _render_checkout(request, form: CheckoutForm, cart: Cart, *, status: int = 200):
-    lines = _cart_lines(cart)
+def _render_checkout(
+    request, form: CheckoutForm, cart: Cart, *, status: int = 200, lines: list | None = None
+):
+    lines = _cart_lines(cart) if lines is None else lines
     pairs = [(line.variant, line.quantity) for line in lines]
     shipping = _chosen_shipping(form)
     base_quote = quote_build(lines=pairs, shipping_method=shipping, coupon=None, user=request.user)
@@ -310,7 +335,13 @@ def checkout(request):
         return redirect("shop:cart")
 
     if request.method == "GET":
-        return _render_checkout(request, _checkout_form(request), cart)
+        lines = _cart_lines(cart)
+        try:
+            cart_lines_purchasable_check(lines=lines, user=request.user)
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+            return redirect("shop:cart")
+        return _render_checkout(request, _checkout_form(request), cart, lines=lines)
 
     form = _checkout_form(request, request.POST)
     if request.POST.get("action") == "apply_coupon":
@@ -344,6 +375,10 @@ def checkout(request):
         messages.error(request, exc.message)
         return redirect("shop:cart")
     except ApplicationError as exc:
+        if exc.code in CART_CODES:
+            # Fixed in the cart (the line is marked there), not in this form.
+            messages.error(request, exc.message)
+            return redirect("shop:cart")
         field = FIELD_FOR_CODE.get(exc.code)
         form.add_error(field if field in form.fields else None, exc.message)
         return _render_checkout(request, form, cart, status=exc.status_code)
