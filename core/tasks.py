@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from celery import shared_task
+from django.conf import settings
 
-from core import services
+from core import mailer, services
 
 
 @shared_task(acks_late=True, ignore_result=True)
@@ -15,3 +16,20 @@ def deliver_event(event_id: str) -> int:
 @shared_task(acks_late=True, ignore_result=True)
 def relay_outbox() -> int:
     return services.outbox_relay()
+
+
+# The lease a claimed email holds (MAIL_SEND_LEASE_SECONDS) must outlast this
+# task's hard limit: see core.mailer.email_send.
+@shared_task(
+    acks_late=True,
+    ignore_result=True,
+    soft_time_limit=settings.MAIL_SEND_SOFT_TIME_LIMIT,
+    time_limit=settings.MAIL_SEND_SOFT_TIME_LIMIT + 15,
+)
+def send_email(email_id: int) -> bool:
+    return mailer.email_send(email_id=email_id)
+
+
+@shared_task(acks_late=True, ignore_result=True, soft_time_limit=60, time_limit=90)
+def send_due_emails() -> int:
+    return mailer.email_send_due()

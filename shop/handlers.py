@@ -1,8 +1,11 @@
 """Emails the shop sends when its own events happen.
 
-Each handler runs in the transaction that marks its outbox delivery done, so
-a successful delivery sends once; a back-in-stock alert is sent only while
-its `notified_at` is empty, so a second delivery of the event sends nothing.
+Each handler runs in the transaction that marks its outbox delivery done and
+records its email there (core.mailer.email_record), rendered in the reader's
+language; core.tasks.send_email sends it after commit, outside any
+transaction. Each email is keyed by what it is about ("order:<id>:paid:
+<recipient>"), so a second delivery of the event records and sends nothing; a
+back-in-stock alert is recorded only while its `notified_at` is empty.
 
 A shopper's email is written in the language they used on the site (the
 order's or the alert's `language`), links included: /id/shop/... for
@@ -14,7 +17,6 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
@@ -23,6 +25,7 @@ from django.utils.translation import gettext_lazy
 
 from core.events import subscribe
 from core.mail import absolute_url
+from core.mailer import email_record
 from shop.events import (
     OrderFulfilled,
     OrderPaid,
@@ -45,27 +48,29 @@ def _order_url(order: Order) -> str:
         return ""
 
 
-def _send(*, template: str, subject: str, to: str | list[str], context: dict) -> None:
+def _send(*, key: str, template: str, subject: str, to: str | list[str], context: dict) -> None:
+    """Record the email in the current transaction (in the active language);
+    it is sent after commit."""
     context = {"site_name": settings.SITE_NAME, **context}
-    text = render_to_string(f"shop/email/{template}.txt", context)
-    html = render_to_string(f"shop/email/{template}.html", context)
-    message = EmailMultiAlternatives(
+    email_record(
+        key=key,
+        kind=f"shop.{template}",
+        to=to,
         subject=f"[{settings.SITE_NAME}] {subject}",
-        body=text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[to] if isinstance(to, str) else to,
+        body_text=render_to_string(f"shop/email/{template}.txt", context),
+        body_html=render_to_string(f"shop/email/{template}.html", context),
     )
-    message.attach_alternative(html, "text/html")
-    message.send()
 
 
-def _order_mail(order_id: int, *, template: str, subject) -> None:
-    """`subject` is lazy: it is translated in the order's language."""
+def _order_mail(order_id: int, *, kind: str, template: str, subject) -> None:
+    """`subject` is lazy: it is translated in the order's language. One email
+    per order, kind and address, however often the event is delivered."""
     order = Order.objects.filter(pk=order_id).prefetch_related("lines").first()
     if order is None or not order.email:
         return
     with translation.override(order.language or settings.LANGUAGE_CODE):
         _send(
+            key=f"order:{order.pk}:{kind}:{order.email}",
             template=template,
             subject=str(subject) % {"number": order.number},
             to=order.email,
@@ -81,6 +86,7 @@ def _order_mail(order_id: int, *, template: str, subject) -> None:
 def email_order_placed(event: OrderPlaced) -> None:
     _order_mail(
         event.order_id,
+        kind="placed",
         template="order_placed",
         subject=gettext_lazy("We received your order %(number)s"),
     )
@@ -90,6 +96,7 @@ def email_order_placed(event: OrderPlaced) -> None:
 def email_order_paid(event: OrderPaid) -> None:
     _order_mail(
         event.order_id,
+        kind="paid",
         template="order_paid",
         subject=gettext_lazy("Payment received for order %(number)s"),
     )
@@ -99,6 +106,7 @@ def email_order_paid(event: OrderPaid) -> None:
 def email_order_fulfilled(event: OrderFulfilled) -> None:
     _order_mail(
         event.order_id,
+        kind="fulfilled",
         template="order_fulfilled",
         subject=gettext_lazy("Your order %(number)s is on its way"),
     )
@@ -131,6 +139,9 @@ def email_staff_refund_due(event: OrderRefundDue) -> None:
         except NoReverseMatch:
             admin_url = ""
         _send(
+            # Each refund-due event is its own news (a cancellation, then a
+            # late capture): keyed by the event, one email to every handler.
+            key=f"order:{order.pk}:refund_due:{event.event_id}:staff",
             template="staff_refund_due",
             subject=_("Refund due for cancelled order %(number)s") % {"number": order.number},
             to=recipients,
@@ -160,6 +171,7 @@ def email_back_in_stock(event: VariantBackInStock) -> None:
             except NoReverseMatch:
                 product_url = ""
             _send(
+                key=f"stock_alert:{alert.pk}:back_in_stock:{event.event_id}",
                 template="back_in_stock",
                 subject=_("%(item)s is back in stock") % {"item": alert.variant},
                 to=alert.email,

@@ -291,6 +291,20 @@ MAILERS = {
         "OPTIONS": {"file_path": str(VAR_DIR / "mail")},
     }
 }
+# Every email goes through the mail outbox (core/mailer.py): recorded with the
+# change it is about, sent by its own task. MAIL_TIMEOUT: seconds an SMTP
+# socket operation may wait (Django's SMTP mailer otherwise waits forever).
+# production.py passes it to the SMTP mailer's OPTIONS, core.mailer to any
+# mailer left without one. (Django 6.1 refuses an EMAIL_TIMEOUT setting next to
+# MAILERS; the environment variable keeps the familiar name.)
+MAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=10.0)
+MAIL_MAX_ATTEMPTS = env.int("MAIL_MAX_ATTEMPTS", default=8)
+MAIL_RETRY_BASE_SECONDS = env.float("MAIL_RETRY_BASE_SECONDS", default=60.0)
+# One send task's time limits, and the lease a sender holds on its email: the
+# lease outlasts the hard limit, so no second sender starts while the first
+# may still be talking to the mail server.
+MAIL_SEND_SOFT_TIME_LIMIT = env.int("MAIL_SEND_SOFT_TIME_LIMIT", default=60)
+MAIL_SEND_LEASE_SECONDS = env.int("MAIL_SEND_LEASE_SECONDS", default=120)
 
 # --- Security -----------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
@@ -355,6 +369,11 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# No task may run forever (a hung mail server, a stuck query): the soft limit
+# raises SoftTimeLimitExceeded inside the task, which then rolls back and stays
+# retryable; the hard limit kills the child process. Tasks may set shorter ones.
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=300)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=360)
 # A publish must never hold a web request: bounded connect and send, no retry
 # loop. The outbox relay delivers whatever could not be sent.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
@@ -377,6 +396,10 @@ CELERY_BEAT_SCHEDULE = {
     "relay-outbox": {
         "task": "core.tasks.relay_outbox",
         "schedule": OUTBOX_RELAY_INTERVAL,
+    },
+    "send-due-emails": {
+        "task": "core.tasks.send_due_emails",
+        "schedule": env.float("MAIL_RELAY_INTERVAL", default=30.0),
     },
     "flush-product-view-counts": {
         "task": "shop.viewcounts.flush_product_view_counts",

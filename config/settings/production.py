@@ -5,7 +5,7 @@ from __future__ import annotations
 from core.logconfig import configure_logging
 
 from .base import *  # noqa: F403
-from .base import LOG_LEVEL, MAILERS, PG_CONNECTION_OPTIONS, env
+from .base import LOG_LEVEL, MAIL_TIMEOUT, MAILERS, PG_CONNECTION_OPTIONS, env
 
 DEBUG = False
 SECRET_KEY = env.str("DJANGO_SECRET_KEY")
@@ -50,15 +50,20 @@ _SMTP_OPTIONS = {
     "EMAIL_USE_TLS": "use_tls",
     "EMAIL_USE_SSL": "use_ssl",
 }
+_EMAIL_BACKEND = env.str("EMAIL_BACKEND_PATH", default=_email["EMAIL_BACKEND"])
+_SMTP = _EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend"
 MAILERS = {
     **MAILERS,
     "default": {
-        "BACKEND": env.str("EMAIL_BACKEND_PATH", default=_email["EMAIL_BACKEND"]),
-        "OPTIONS": {
-            option: _email[key]
-            for key, option in _SMTP_OPTIONS.items()
-            if key in _email and "smtp" in _email["EMAIL_BACKEND"]
-        },
+        "BACKEND": _EMAIL_BACKEND,
+        # The SMTP mailer reads no EMAIL_* setting: without "timeout" it would
+        # wait forever on a mail server that never answers.
+        "OPTIONS": (
+            {option: _email[key] for key, option in _SMTP_OPTIONS.items() if key in _email}
+            | {"timeout": MAIL_TIMEOUT}
+            if _SMTP
+            else {}
+        ),
     },
 }
 # Payments: bank transfer only unless the shop configures gateways. The test

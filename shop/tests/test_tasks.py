@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core import mail
 from django.utils import timezone, translation
 
-from core.models import OutboxDelivery, OutboxEvent
+from core.models import OutboxDelivery, OutboxEvent, OutgoingEmail
 from core.services import outbox_deliver_event, outbox_delivery_attempt
 from shop import events, handlers
 from shop.models import Order, StockAlert, Variant
@@ -102,7 +102,9 @@ def test_placing_an_order_emails_the_shopper(django_capture_on_commit_callbacks)
     assert f"/orders/{order.number}/?key=" in html  # a guest's signed link
 
 
-def test_order_mail_falls_back_to_the_number_without_an_order_page(monkeypatch):
+def test_order_mail_falls_back_to_the_number_without_an_order_page(
+    monkeypatch, django_capture_on_commit_callbacks
+):
     # given the order page cannot be reversed
     from django.urls import NoReverseMatch
 
@@ -113,17 +115,18 @@ def test_order_mail_falls_back_to_the_number_without_an_order_page(monkeypatch):
     monkeypatch.setattr(orders_claim, "reverse", no_url)  # a guest's signed link
     order = _order(_variant())
 
-    # when
-    handlers.email_order_paid(
-        events.OrderPaid(
-            order_id=order.pk,
-            number=order.number,
-            user_id=None,
-            total="1",
-            currency="IDR",
-            product_ids=[],
+    # when (the email is recorded, then sent after commit)
+    with django_capture_on_commit_callbacks(execute=True):
+        handlers.email_order_paid(
+            events.OrderPaid(
+                order_id=order.pk,
+                number=order.number,
+                user_id=None,
+                total="1",
+                currency="IDR",
+                product_ids=[],
+            )
         )
-    )
 
     # then
     [message] = mail.outbox
@@ -204,6 +207,7 @@ def test_back_in_stock_emails_every_pending_alert_once(django_capture_on_commit_
 
     # then nobody is mailed twice
     assert len(mail.outbox) == 2
+    assert OutgoingEmail.objects.filter(kind="shop.back_in_stock").count() == 2
 
 
 def test_a_hold_released_on_a_sold_out_variant_alerts_the_waiting_shopper(
