@@ -42,6 +42,16 @@ class AccountAdapter(DefaultAccountAdapter):
             raise PermissionDenied("Unable to determine client IP address")
         return ip
 
+    def _get_login_attempts_cache_key(self, request, **credentials) -> str:
+        """The key of allauth's per-account failed-login limit ("5/5m/key"),
+        scoped to the client address: an account's failures from one address
+        slow that address down, so a stranger's wrong passwords cannot lock
+        the owner out from theirs. Guessing is bounded per address by this,
+        allauth's per-IP limit and axes' (address, account) lockout. A
+        password reset clears the key for the address it is done from."""
+        key = super()._get_login_attempts_cache_key(request, **credentials)
+        return f"{key}:{client_ip(request)}"
+
     def is_open_for_signup(self, request) -> bool:
         return getattr(settings, "ACCOUNT_ALLOW_SIGNUP", True)
 

@@ -157,3 +157,50 @@ def test_lockout_page_is_plain_but_clear_when_the_site_has_no_template(client, s
     assert locked.status_code == 429
     assert b"Account locked" in locked.content
     assert reverse("account_reset_password").encode() in locked.content
+
+
+ATTACKER_IP = "203.0.113.66"
+OWNER_IP = "198.51.100.7"
+
+
+def test_a_strangers_wrong_passwords_do_not_lock_the_owner_out_from_their_address(client):
+    # given: twenty wrong passwords for the owner's account from another address
+    owner = UserFactory(email="member@example.com")
+    attacker = client.__class__(REMOTE_ADDR=ATTACKER_IP)
+    statuses = [
+        attacker.post(
+            reverse("account_login"), {"login": "member@example.com", "password": "wrong"}
+        ).status_code
+        for _ in range(20)
+    ]
+
+    # when: the owner signs in from their own address
+    response = client.post(
+        reverse("account_login"),
+        {"login": "member@example.com", "password": PASSWORD},
+        REMOTE_ADDR=OWNER_IP,
+    )
+
+    # then
+    assert 429 in statuses
+    assert response.status_code == 302
+    assert int(client.session["_auth_user_id"]) == owner.pk
+
+
+def test_the_guessing_address_stays_slowed_down_on_that_account(client):
+    # given
+    UserFactory(email="member@example.com")
+    attacker = client.__class__(REMOTE_ADDR=ATTACKER_IP)
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        attacker.post(
+            reverse("account_login"), {"login": "member@example.com", "password": "wrong"}
+        )
+
+    # when: even the right password from that address
+    response = attacker.post(
+        reverse("account_login"), {"login": "member@example.com", "password": PASSWORD}
+    )
+
+    # then
+    assert response.status_code in {200, 429}
+    assert "_auth_user_id" not in attacker.session
