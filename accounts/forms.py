@@ -1,5 +1,10 @@
 from __future__ import annotations
 
+from allauth.account import app_settings as allauth_settings
+from allauth.account.forms import SignupForm as AllauthSignupForm
+from allauth.account.internal.flows.login import perform_login
+from allauth.account.internal.flows.signup import complete_signup
+from allauth.account.models import Login
 from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.utils.translation import gettext_lazy as _
@@ -76,3 +81,34 @@ class AdminUserChangeForm(auth_forms.UserChangeForm):
 
     def clean_email(self) -> str:
         return _clean_admin_email(self)
+
+
+class SignupForm(AllauthSignupForm):
+    """ACCOUNT_FORMS["signup"]: sign-up does not tell who has an account.
+
+    allauth prevents enumeration at sign-up only with mandatory verification;
+    the site's is optional (members sign in unverified). So sign-up alone is
+    treated as mandatory: a new address and a taken one both get one email
+    (the confirmation link, or "you already have an account" to its owner)
+    and the same "verify your email" page; the new member is signed in by the
+    link. Signing in later works unverified, as before."""
+
+    def validate_unique_email(self, value: str) -> str:
+        from accounts.models import User
+
+        email = value.strip().lower()
+        self.account_already_exists = User.objects.filter(email__iexact=email).exists()
+        return email
+
+    def try_save(self, request):
+        verification = allauth_settings.EmailVerificationMethod.MANDATORY
+        if self.account_already_exists:
+            login = Login(
+                user=None,
+                email=self.cleaned_data["email"],
+                signup=True,
+                email_verification=verification,
+            )
+            return None, perform_login(request, login)
+        user = self.save(request)
+        return user, complete_signup(request, user=user, email_verification=verification)
