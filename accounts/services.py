@@ -99,6 +99,13 @@ def api_token_revoke(*, user: User, token_id: int) -> None:
         raise ApplicationError("No such token.", code="not_found", status_code=404)
 
 
+def api_tokens_revoke_all(*, user: User) -> int:
+    """Every API token of the user stops working (a changed or reset password:
+    whoever knew the old one may have made a token). Returns how many."""
+    deleted, _ = ApiToken.objects.filter(user=user).delete()
+    return deleted
+
+
 def user_export_data(*, user: User) -> dict:
     """Everything the platform holds about `user`, as JSON-able data. Other
     apps add their sections through the USER_DATA_EXPORT hook."""
