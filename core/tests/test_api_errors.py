@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.test import Client
 from rest_framework import exceptions, serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.test import APIRequestFactory
@@ -181,10 +183,25 @@ def test_unexpected_exceptions_are_not_swallowed():
         respond_to(ZeroDivisionError())
 
 
-def test_unknown_api_url_answers_json_404(client):
-    # when
-    response = client.get("/api/v1/no-such-thing/")
+@pytest.mark.django_db
+@pytest.mark.parametrize("signed_in", [False, True], ids=["anonymous", "signed-in"])
+@pytest.mark.parametrize("method", ["get", "post", "put", "patch", "delete"])
+@pytest.mark.parametrize(
+    "url", ["/api/v1/no-such-thing/", "/api/v1/shop/cart/lines/not-a-number/", "/api/v1/x"]
+)
+def test_unknown_api_url_answers_json_404_to_every_method(method, signed_in, url):
+    # given: a browser-like client that enforces CSRF, as the real site does
+    client = Client(enforce_csrf_checks=True)
+    if signed_in:
+        client.force_login(get_user_model().objects.create_user(email="api404@example.com"))
 
-    # then
+    # when
+    if method == "get":
+        response = client.get(url)
+    else:
+        response = getattr(client, method)(url, data="{}", content_type="application/json")
+
+    # then: not the CSRF middleware's HTML 403 page
     assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
     assert response.json() == {"detail": "Not found.", "code": "not_found"}
