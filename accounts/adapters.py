@@ -1,13 +1,17 @@
 from __future__ import annotations
 
+import uuid
+
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.network import client_ip
+from core.mailer import email_record_message
 
 EMAIL_MAX_LENGTH = User._meta.get_field("email").max_length
 
@@ -26,12 +30,45 @@ class _MailSite:
         return self.name
 
 
+def _mail_key(name: str, email: str, context: dict) -> str:
+    """The mail outbox key of one allauth message: the same code, link or
+    confirmation key to the same address is one email (a form posted twice);
+    a message without one (a notification) is always a new email. Secrets
+    appear in the key only as an HMAC."""
+    token = next((str(context[k]) for k in _MAIL_TOKENS if context.get(k)), None)
+    digest = salted_hmac(
+        "accounts.mail-key", f"{email}\n{token}" if token else uuid.uuid4().hex
+    ).hexdigest()[:32]
+    key = f"account:{name}:{email}:{digest}"
+    return key if len(key) <= 255 else f"account:{name}:{digest}"
+
+
+_MAIL_TOKENS = ("code", "key", "password_reset_url", "activate_url")
+
+
 class AccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        """Rendered now (in the request's language) and recorded in the mail
+        outbox; its own task sends it as soon as the request's transaction
+        commits (at once outside one). A sign-up or login-code request never
+        waits on the mail server."""
         from allauth.core import context as allauth_context
 
         request = getattr(allauth_context, "request", None)
-        super().send_mail(template_prefix, email, {"current_site": _MailSite(request), **context})
+        context = {
+            "request": request,
+            "email": email,
+            "current_site": _MailSite(request),
+            **context,
+        }
+        message = self.render_mail(template_prefix, email, context)
+        name = template_prefix.rsplit("/", 1)[-1]
+        email_record_message(
+            key=_mail_key(name, email, context),
+            kind=f"account.{name}",
+            message=message,
+            secret=True,
+        )
 
     def get_client_ip(self, request) -> str:
         """The rate limits' idea of the client: accounts.network's rule, the one

@@ -1,11 +1,30 @@
 from __future__ import annotations
 
-from django.contrib import admin, messages
-from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from datetime import timedelta
 
-from core import services
-from core.models import OutboxDelivery, OutboxEvent
+from django.contrib import admin, messages
+from django.utils import timezone
+from django.utils.timesince import timesince
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
+from core import mailer, services
+from core.models import OutboxDelivery, OutboxEvent, OutgoingEmail
+from core.selectors import outbox_lag
+
+
+def outbox_lag_summary() -> str:
+    """One line for staff: how far behind the outbox is."""
+    lag = outbox_lag()
+    counts = {"pending": lag["pending"], "dead": lag["dead"]}
+    if lag["oldest_pending_seconds"] is None:
+        return gettext("Outbox: nothing pending, %(dead)d dead.") % counts
+    now = timezone.now()
+    age = timesince(now - timedelta(seconds=lag["oldest_pending_seconds"]), now)
+    return gettext(
+        "Outbox lag: the oldest pending delivery was published %(age)s ago; "
+        "%(pending)d pending, %(dead)d dead."
+    ) % {"age": age, **counts}
 
 
 class OutboxDeliveryInline(admin.TabularInline):
@@ -21,11 +40,11 @@ class OutboxDeliveryInline(admin.TabularInline):
 
 @admin.register(OutboxEvent)
 class OutboxEventAdmin(admin.ModelAdmin):
-    list_display = ["event_type", "id", "created_at"]
+    list_display = ["event_type", "id", "version", "created_at"]
     list_filter = ["event_type"]
     search_fields = ["id", "event_type"]
     date_hierarchy = "created_at"
-    readonly_fields = ["id", "event_type", "payload", "created_at"]
+    readonly_fields = ["id", "event_type", "version", "payload", "created_at", "queued_until"]
     inlines = [OutboxDeliveryInline]
 
     def has_add_permission(self, request) -> bool:
@@ -57,6 +76,10 @@ class OutboxDeliveryAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False
 
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {"outbox_lag_summary": outbox_lag_summary(), **(extra_context or {})}
+        return super().changelist_view(request, extra_context=extra_context)
+
     @admin.action(description=_("Retry the selected deliveries"), permissions=["change"])
     def retry(self, request, queryset) -> None:
         count = services.outbox_deliveries_retry(deliveries=queryset)
@@ -65,6 +88,71 @@ class OutboxDeliveryAdmin(admin.ModelAdmin):
             ngettext(
                 "%(count)d delivery queued for retry.",
                 "%(count)d deliveries queued for retry.",
+                count,
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )
+
+
+@admin.register(OutgoingEmail)
+class OutgoingEmailAdmin(admin.ModelAdmin):
+    """The mail outbox. Rows are written by core.mailer only; staff read them
+    and retry what failed. Bodies of a message that holds a sign-in secret
+    (login code, reset link) are never shown."""
+
+    list_display = ["key", "kind", "recipients", "status", "attempts", "next_attempt_at", "sent_at"]
+    list_filter = ["status", "kind"]
+    search_fields = ["key", "to", "subject"]
+    date_hierarchy = "created_at"
+    fields = [
+        "key",
+        "kind",
+        "status",
+        "from_email",
+        "recipients",
+        "subject",
+        "text_body",
+        "html_body",
+        "language",
+        "attempts",
+        "next_attempt_at",
+        "sent_at",
+        "last_error",
+        "created_at",
+        "updated_at",
+    ]
+    readonly_fields = fields
+    actions = ["retry"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.display(description=_("to"))
+    def recipients(self, obj: OutgoingEmail) -> str:
+        return ", ".join(obj.to)
+
+    def _body(self, obj: OutgoingEmail, body: str) -> str:
+        if mailer.email_is_sensitive(obj):
+            return _("(hidden: this message holds a sign-in secret)")
+        return body
+
+    @admin.display(description=_("text body"))
+    def text_body(self, obj: OutgoingEmail) -> str:
+        return self._body(obj, obj.body_text)
+
+    @admin.display(description=_("HTML body"))
+    def html_body(self, obj: OutgoingEmail) -> str:
+        return self._body(obj, obj.body_html)
+
+    @admin.action(description=_("Retry the selected emails"), permissions=["change"])
+    def retry(self, request, queryset) -> None:
+        count = mailer.emails_retry(emails=queryset)
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d email queued for sending.",
+                "%(count)d emails queued for sending.",
                 count,
             )
             % {"count": count},

@@ -45,6 +45,8 @@ from core.models import OutgoingEmail
 logger = structlog.get_logger(__name__)
 
 Status = OutgoingEmail.Status
+# Marks a row whose message holds a sign-in secret; never sent as a header.
+SENSITIVE_HEADER = "X-Kampung-Sensitive"
 MAX_BACKOFF_SECONDS = 3600
 KEY_MAX_LENGTH = OutgoingEmail._meta.get_field("key").max_length
 
@@ -59,6 +61,7 @@ def email_record(
     body_html: str = "",
     from_email: str | None = None,
     headers: dict[str, str] | None = None,
+    secret: bool = False,
 ) -> OutgoingEmail:
     """Record one email to send after the current transaction commits.
 
@@ -68,7 +71,11 @@ def email_record(
     its status: a sent email is never sent again under the same key).
 
     Call inside the transaction of the change the email is about; outside one,
-    the row is committed (and its send queued) at once."""
+    the row is committed (and its send queued) at once.
+
+    `secret`: the message holds a sign-in secret (a login code, a reset or
+    confirmation link). The admin never shows its bodies, and they are
+    erased once it is sent."""
     if len(key) > KEY_MAX_LENGTH:
         raise ValueError(f"An email key holds at most {KEY_MAX_LENGTH} characters: {key!r}")
     recipients = [to] if isinstance(to, str) else list(to)
@@ -79,6 +86,8 @@ def email_record(
     # One Message-ID for every attempt: should the one unavoidable duplicate
     # happen (see email_send), mail clients show it once.
     headers.setdefault("Message-ID", make_msgid(domain=_domain_of(from_email)))
+    if secret:
+        headers[SENSITIVE_HEADER] = "1"
     with transaction.atomic():
         try:
             with transaction.atomic():
@@ -105,9 +114,13 @@ def email_record(
         return email
 
 
-def email_record_message(*, key: str, kind: str, message: EmailMultiAlternatives) -> OutgoingEmail:
+def email_record_message(
+    *, key: str, kind: str, message: EmailMultiAlternatives, secret: bool = False
+) -> OutgoingEmail:
     """Record an email another library rendered (allauth's adapter): its
     subject, bodies, sender, recipients and extra headers."""
+    if message.cc or message.bcc or message.attachments:
+        raise ValueError("The mail outbox records no Cc, Bcc or attachments.")
     html = next(
         (
             content
@@ -122,12 +135,13 @@ def email_record_message(*, key: str, kind: str, message: EmailMultiAlternatives
     return email_record(
         key=key,
         kind=kind,
-        to=[*message.to, *message.cc, *message.bcc],
+        to=list(message.to),
         subject=str(message.subject),
         body_text=text,
         body_html=html,
         from_email=message.from_email,
         headers={str(name): str(value) for name, value in message.extra_headers.items()},
+        secret=secret,
     )
 
 
@@ -227,7 +241,7 @@ def _deliver(email: OutgoingEmail) -> None:
         body=email.body_text,
         from_email=email.from_email,
         to=list(email.to),
-        headers=dict(email.headers),
+        headers={k: v for k, v in email.headers.items() if k != SENSITIVE_HEADER},
     )
     if email.body_html:
         message.attach_alternative(email.body_html, "text/html")
@@ -247,14 +261,19 @@ def _mark(email: OutgoingEmail, token: uuid.UUID, **fields) -> int:
     )
 
 
+def email_is_sensitive(email: OutgoingEmail) -> bool:
+    return SENSITIVE_HEADER in (email.headers or {})
+
+
 def _mark_sent(email: OutgoingEmail, token: uuid.UUID) -> None:
     now = timezone.now()
-    if not _mark(email, token, status=Status.SENT, sent_at=now, last_error=""):
+    fields = {"status": Status.SENT, "sent_at": now, "last_error": ""}
+    if email_is_sensitive(email):
+        fields |= {"body_text": "", "body_html": ""}
+    if not _mark(email, token, **fields):
         # Only possible if this sender outlived its lease: the message is out
         # all the same.
-        OutgoingEmail.objects.filter(pk=email.pk).update(
-            status=Status.SENT, sent_at=now, claim_token=None, updated_at=now
-        )
+        OutgoingEmail.objects.filter(pk=email.pk).update(claim_token=None, updated_at=now, **fields)
         logger.warning("email_sent_after_lease", key=email.key)
     logger.info("email_sent", key=email.key, attempts=email.attempts)
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+from django.test import Client
 
 from accounts.tests.factories import PASSWORD, UserFactory
 
@@ -19,3 +20,17 @@ def user(db):
 def user_client(client, user):
     client.force_login(user)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _requests_commit(monkeypatch, django_capture_on_commit_callbacks):
+    """Every test client request runs its on-commit work when it ends, as it
+    runs outside the test's transaction: account mail is recorded in the mail
+    outbox and sent by its task after commit."""
+    send = Client.request
+
+    def request(self, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return send(self, **kwargs)
+
+    monkeypatch.setattr(Client, "request", request)
