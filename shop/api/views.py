@@ -516,12 +516,12 @@ class CheckoutApi(APIView):
             # cookie) says which language the shopper's emails are written in.
             language=translation.get_language_from_request(request),
         )
-        # Start the payment once: a replay finds it started and answers
-        # with the order as it stands, so both bodies are the same.
-        if order.status == Order.Status.PENDING_PAYMENT and not order.payments.exists():
-            # On a refusal the order's status and payment say where it stands.
-            with contextlib.suppress(ApplicationError):
-                payment_start(order=order, data={"card_number": data["card_number"]})
+        # Start the payment once: a replay finds it started (decided under
+        # the order's lock) and answers with the order as it stands, so both
+        # bodies are the same. On a refusal the order's status and payment
+        # say where it stands.
+        with contextlib.suppress(ApplicationError):
+            payment_start(order=order, data={"card_number": data["card_number"]}, first_only=True)
         order = _order_detail_queryset().get(pk=order.pk)
         return Response(OrderSerializer(order).data, status=status.HTTP_201_CREATED)
 

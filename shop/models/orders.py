@@ -180,6 +180,9 @@ class Order(BaseModel):
     reserved_until = models.DateTimeField(_("stock held until"), null=True, blank=True)
     # NULL (not "") for "no key", so the unique constraint ignores those orders.
     idempotency_key = models.CharField(max_length=100, null=True, blank=True, editable=False)  # noqa: DJ001
+    # Whose key it is ("user:<pk>" or, for a guest, "cart:<pk>" of the
+    # session's cart): a replay answers only the one who placed the order.
+    idempotency_scope = models.CharField(max_length=80, blank=True, editable=False)
     # What the request that placed the order asked for (a keyed hash of its
     # body and user): the same key with another request is refused.
     idempotency_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
@@ -199,6 +202,9 @@ class Order(BaseModel):
         help_text=_("Money received that must be returned to the shopper."),
         **MONEY,
     )
+    # The sequence number of the order's latest event: each event about the
+    # order carries the next one, so a consumer can put them in order.
+    event_sequence = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -206,8 +212,8 @@ class Order(BaseModel):
         verbose_name_plural = _("orders")
         constraints = [
             models.UniqueConstraint(
-                fields=["email", "idempotency_key"],
-                name="shop_order_unique_idempotency_key",
+                fields=["idempotency_scope", "idempotency_key"],
+                name="shop_order_unique_idempotency_key_per_scope",
                 condition=Q(idempotency_key__isnull=False),
             ),
             models.CheckConstraint(condition=Q(total__gte=0), name="shop_order_total_not_negative"),
@@ -249,6 +255,42 @@ class OrderLine(models.Model):
 
     def __str__(self) -> str:
         return f"{self.quantity} × {self.product_name}"
+
+
+class OrderAdjustment(models.Model):
+    """An amount another app took off the order at checkout (points, say),
+    applied in the order's own transaction by the provider registered for
+    `code` (core.hooks.CHECKOUT_ADJUSTMENTS). What has been given back on a
+    cancellation or refund is `released_amount`."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="adjustments")
+    code = models.CharField(_("code"), max_length=60)
+    label = models.CharField(_("label"), max_length=200)
+    amount = models.DecimalField(_("amount off"), **MONEY)
+    released_amount = models.DecimalField(_("released"), default=Decimal("0"), **MONEY)
+    # What the provider needs to release it (e.g. its ledger entry), as it
+    # answered when applying it.
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = _("order adjustment")
+        verbose_name_plural = _("order adjustments")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(released_amount__lte=models.F("amount")),
+                name="shop_adjustment_released_within_amount",
+            ),
+            models.UniqueConstraint(fields=["order", "code"], name="shop_adjustment_one_per_code"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label}: -{self.amount}"
+
+    @property
+    def unreleased(self) -> Decimal:
+        return self.amount - self.released_amount
 
 
 class OrderHistory(models.Model):

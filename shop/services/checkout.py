@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from datetime import timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,7 +24,9 @@ from shop.models import (
     ShippingMethod,
 )
 from shop.models.wishlist import current_language
+from shop.services.adjustments import adjustment_lines, adjustments_apply
 from shop.services.cart import cart_lines_purchasable_check
+from shop.services.order_events import order_event_lines
 from shop.services.pricing import coupon_validate, quote_build
 from shop.services.stock import stock_reserve
 
@@ -48,55 +51,81 @@ def checkout_place_order(
     idempotency_fingerprint: str = "",
     note: str = "",
     language: str | None = None,
+    adjustment_choices: dict[str, str] | None = None,
 ) -> Order:
     """Create a pending order from `cart`, holding its stock until payment.
 
-    Idempotent: the same `idempotency_key` (per email) returns the order the
-    first call created, even when both calls race. With an
+    Idempotent per shopper: the same `idempotency_key` from the same user
+    (a guest: the same session's cart) returns the order the first call
+    created, even when both calls race; the same key from anyone else is
+    another checkout and never answers with that order. With an
     `idempotency_fingerprint` (a digest of what was asked for), the same key
-    with another fingerprint is refused (422 idempotency_key_reused) rather
-    than answered with an order placed for another request. Raises SoldOut
-    (409) or ApplicationError (400) and then holds, charges and writes nothing.
+    with another fingerprint is refused (422 idempotency_key_reused). Raises
+    SoldOut (409) or ApplicationError (400) and then holds, charges and
+    writes nothing.
+
+    Lock order: the key first (so a retry waits for the first call and
+    takes no other lock before it finds the order), then the coupon row,
+    then the variant rows by pk. The payment (payment_start) locks the order
+    and then the variants; a retry that took the variants first and then
+    waited on the order's key deadlocked with it.
 
     `language` (default: the active one, i.e. the request's) is the
-    language the shopper's order emails are written in."""
+    language the shopper's order emails are written in. `adjustment_choices`
+    are the shopper's answers to adjustment providers (e.g. points to use)."""
     email = (email or "").strip().lower()
     language = current_language(language)
-    if idempotency_key:
-        existing = _replayed(email, idempotency_key, idempotency_fingerprint)
-        if existing:
-            return existing
-    try:
-        with transaction.atomic():
-            return _place_order(
-                cart=cart,
-                user=user,
-                email=email,
-                shipping_address=shipping_address,
-                shipping_method_id=shipping_method_id,
-                payment_gateway=payment_gateway,
-                coupon_code=coupon_code,
-                idempotency_key=idempotency_key,
-                idempotency_fingerprint=idempotency_fingerprint if idempotency_key else "",
-                note=note,
-                language=language,
-            )
-    except (IntegrityError, ApplicationError):
-        # A concurrent call with the same key won: it emptied the cart (this
-        # call then finds it empty) or inserted the key first (IntegrityError).
-        # Either way the shopper gets the order that call placed.
+    scope = idempotency_scope(user=user, cart=cart) if idempotency_key else ""
+    with transaction.atomic():
         if idempotency_key:
-            existing = _replayed(email, idempotency_key, idempotency_fingerprint)
+            _lock_key(scope, idempotency_key)
+            existing = _replayed(scope, idempotency_key, idempotency_fingerprint)
             if existing:
                 return existing
-        raise
+        return _place_order(
+            cart=cart,
+            user=user,
+            email=email,
+            shipping_address=shipping_address,
+            shipping_method_id=shipping_method_id,
+            payment_gateway=payment_gateway,
+            coupon_code=coupon_code,
+            idempotency_key=idempotency_key,
+            idempotency_scope=scope,
+            idempotency_fingerprint=idempotency_fingerprint if idempotency_key else "",
+            note=note,
+            language=language,
+            adjustment_choices=adjustment_choices,
+        )
 
 
-def _replayed(email: str, idempotency_key: str, fingerprint: str) -> Order | None:
+def idempotency_scope(*, user, cart: Cart) -> str:
+    """Whose idempotency key it is: the signed-in user, or for a guest the
+    session's cart (which only that browser holds)."""
+    if user is not None and user.is_authenticated:
+        return f"user:{user.pk}"
+    return f"cart:{cart.pk}"
+
+
+def _lock_key(scope: str, key: str) -> None:
+    """Serialise the checkouts that carry one key, until the transaction
+    ends. On SQLite, whose write transactions are serial anyway, nothing."""
+    if connection.vendor != "postgresql":
+        return
+    digest = hashlib.blake2b(f"{scope}\x00{key}".encode(), digest_size=8).digest()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest, "big", signed=True)]
+        )
+
+
+def _replayed(scope: str, idempotency_key: str, fingerprint: str) -> Order | None:
     """The order an earlier call with this key placed, if it asked for the
     same thing. Orders placed without a fingerprint (the web checkout's
     double submit) match any."""
-    existing = Order.objects.filter(email=email, idempotency_key=idempotency_key).first()
+    existing = Order.objects.filter(
+        idempotency_scope=scope, idempotency_key=idempotency_key
+    ).first()
     if (
         existing is not None
         and fingerprint
@@ -124,9 +153,11 @@ def _place_order(
     payment_gateway,
     coupon_code,
     idempotency_key,
+    idempotency_scope,
     idempotency_fingerprint,
     note,
     language,
+    adjustment_choices,
 ) -> Order:
     if not email:
         raise ApplicationError(
@@ -167,6 +198,7 @@ def _place_order(
         shipping_method=shipping_method,
         coupon=coupon,
         user=user,
+        adjustment_choices=adjustment_choices,
     )
     if coupon is not None:
         coupon_validate(coupon=coupon, subtotal=quote.subtotal, user=user, email=email)
@@ -190,9 +222,11 @@ def _place_order(
         payment_gateway=gateway.code,
         reserved_until=now + timedelta(minutes=gateway.reservation_minutes),
         idempotency_key=idempotency_key or None,
+        idempotency_scope=idempotency_scope,
         idempotency_fingerprint=idempotency_fingerprint,
         note=note[:1000],
         language=language,
+        event_sequence=1,
     )
     OrderLine.objects.bulk_create(
         [
@@ -216,6 +250,7 @@ def _place_order(
         coupon.times_used += 1
         coupon.save(update_fields=["times_used", "updated_at"])
         CouponRedemption.objects.create(coupon=coupon, order=order, email=email, user=order.user)
+    adjustments_apply(order=order, quoted=quote.adjustments)
     cart.lines.all().delete()
     publish(
         OrderPlaced(
@@ -226,6 +261,9 @@ def _place_order(
             total=money(order.total),
             currency=order.currency,
             product_ids=sorted({line.variant.product_id for line in quote.lines}),
+            sequence=order.event_sequence,
+            lines=order_event_lines(order),
+            adjustments=adjustment_lines(order),
         )
     )
     return order

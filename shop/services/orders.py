@@ -8,7 +8,7 @@ from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,6 +27,8 @@ from shop.models import (
     WebhookReceipt,
 )
 from shop.payments.base import PaymentResult
+from shop.services.adjustments import adjustment_lines, adjustments_release
+from shop.services.order_events import order_event_lines, order_next_sequence
 from shop.services.stock import stock_commit, stock_release, stock_restock
 
 logger = logging.getLogger(__name__)
@@ -141,6 +143,9 @@ def order_mark_paid(*, order_id: int, payment_reference: str = "", actor=None) -
             total=events.money(order.total),
             currency=order.currency,
             product_ids=_product_ids(order),
+            sequence=order_next_sequence(order),
+            lines=order_event_lines(order),
+            adjustments=adjustment_lines(order),
         )
     )
     return order
@@ -168,7 +173,17 @@ def order_cancel(*, order_id: int, actor=None, reason: str = "") -> Order:
     else:
         back = stock_release(quantities=_quantities(order))
     _announce_back_in_stock(back)
-    publish(events.OrderCancelled(order_id=order.pk, user_id=order.user_id, was_paid=was_paid))
+    adjustments_release(order=order, reason="cancelled")
+    publish(
+        events.OrderCancelled(
+            order_id=order.pk,
+            user_id=order.user_id,
+            was_paid=was_paid,
+            sequence=order_next_sequence(order),
+            lines=order_event_lines(order),
+            adjustments=adjustment_lines(order),
+        )
+    )
     if order.refund_due:
         _publish_refund_due(order, amount=order.refund_due, reason=_("Paid order cancelled"))
     return order
@@ -183,6 +198,7 @@ def _publish_refund_due(order: Order, *, amount: Decimal, reason: str) -> None:
             amount=events.money(amount),
             currency=order.currency,
             reason=str(reason),
+            sequence=order_next_sequence(order),
         )
     )
 
@@ -206,12 +222,63 @@ def payment_record_after_cancel(
             code="invalid_transition",
             status_code=409,
         )
+    note = _("Payment of %(amount)s (%(reference)s) arrived after cancellation: refund due.") % {
+        "amount": amount,
+        "reference": reference or gateway,
+    }
+    _record_refund_due(
+        order,
+        gateway=gateway,
+        reference=reference,
+        amount=amount,
+        message=_("Received after the order was cancelled; refund it."),
+        note=note,
+        actor=actor,
+    )
+    return order
+
+
+@transaction.atomic
+def payment_record_excess(
+    *, order_id: int, gateway: str, reference: str, amount: Decimal, actor=None
+) -> Order:
+    """A second capture for an order that is already paid (a delayed card
+    confirmation arriving after the shopper paid another way, a gateway's
+    double charge): the money is the shopper's. It is recorded as REFUND_DUE,
+    the order is flagged with `refund_due` and staff are told; the order
+    itself, its stock and its payment stay as they are. Recording the same
+    reference again changes nothing."""
+    order = _lock(order_id)
+    if order.status in {S.PENDING_PAYMENT, S.CANCELLED}:
+        raise ApplicationError(
+            _("Order %(number)s is not paid.") % {"number": order.number},
+            code="invalid_transition",
+            status_code=409,
+        )
+    note = _(
+        "A second payment of %(amount)s (%(reference)s) was captured for a paid order: refund due."
+    ) % {"amount": amount, "reference": reference or gateway}
+    _record_refund_due(
+        order,
+        gateway=gateway,
+        reference=reference,
+        amount=amount,
+        message=_("A second payment for a paid order; refund it."),
+        note=note,
+        actor=actor,
+    )
+    return order
+
+
+def _record_refund_due(
+    order: Order, *, gateway: str, reference: str, amount: Decimal, message, note, actor
+) -> None:
     payment = order.payments.filter(reference=reference).first() if reference else None
     if payment is not None and payment.status in {
         Payment.Status.REFUND_DUE,
         Payment.Status.REFUNDED,
     }:
-        return order
+        return
     if payment is None:
         # Bank transfers start with a pending payment that has no reference.
         payment = order.payments.filter(
@@ -222,18 +289,40 @@ def payment_record_after_cancel(
     payment.reference = reference
     payment.amount = amount
     payment.status = Payment.Status.REFUND_DUE
-    payment.message = str(_("Received after the order was cancelled; refund it."))[:255]
+    payment.message = str(message)[:255]
     payment.save()
-    # The order's columns cannot hold more than its total: a second payment
-    # beyond that stays visible as its own REFUND_DUE payment row.
+    # The order's columns cannot hold more than its total: a payment beyond
+    # that stays visible as its own REFUND_DUE payment row.
     order.refund_due = min(order.refund_due + amount, order.total - order.refunded_total)
     order.save(update_fields=["refund_due", "updated_at"])
-    note = _("Payment of %(amount)s (%(reference)s) arrived after cancellation: refund due.") % {
-        "amount": amount,
-        "reference": reference or gateway,
-    }
     _history(order, note=note, actor=actor)
     _publish_refund_due(order, amount=amount, reason=note)
+
+
+@transaction.atomic
+def order_refund_due_settle(*, order_id: int, actor=None, reason: str = "") -> Order:
+    """Staff returned the money a paid order was charged twice: its
+    REFUND_DUE payments become REFUNDED and nothing is due any more. The
+    order's own payment, status and refunded total are untouched (on a
+    cancelled order, use order_refund: it returns the order's own money)."""
+    order = _lock(order_id)
+    if order.status == S.CANCELLED or not order.refund_due:
+        raise ApplicationError(
+            _("Order %(number)s has no second payment to return.") % {"number": order.number},
+            code="invalid_transition",
+            status_code=409,
+        )
+    order.payments.filter(status=Payment.Status.REFUND_DUE).update(
+        status=Payment.Status.REFUNDED, updated_at=timezone.now()
+    )
+    returned = order.refund_due
+    order.refund_due = Decimal("0")
+    order.save(update_fields=["refund_due", "updated_at"])
+    _history(
+        order,
+        note=reason or _("Second payment of %(amount)s returned") % {"amount": returned},
+        actor=actor,
+    )
     return order
 
 
@@ -260,6 +349,7 @@ def order_fulfil(*, order_id: int, carrier: str, tracking_number: str, actor=Non
             user_id=order.user_id,
             carrier=order.carrier,
             tracking_number=order.tracking_number,
+            sequence=order_next_sequence(order),
         )
     )
     return order
@@ -269,7 +359,11 @@ def order_fulfil(*, order_id: int, carrier: str, tracking_number: str, actor=Non
 def order_mark_delivered(*, order_id: int, actor=None) -> Order:
     order = _lock(order_id)
     _move(order, S.DELIVERED, actor=actor)
-    publish(events.OrderDelivered(order_id=order.pk, user_id=order.user_id))
+    publish(
+        events.OrderDelivered(
+            order_id=order.pk, user_id=order.user_id, sequence=order_next_sequence(order)
+        )
+    )
     return order
 
 
@@ -277,7 +371,11 @@ def order_mark_delivered(*, order_id: int, actor=None) -> Order:
 def order_complete(*, order_id: int, actor=None) -> Order:
     order = _lock(order_id)
     _move(order, S.COMPLETED, actor=actor)
-    publish(events.OrderCompleted(order_id=order.pk, user_id=order.user_id))
+    publish(
+        events.OrderCompleted(
+            order_id=order.pk, user_id=order.user_id, sequence=order_next_sequence(order)
+        )
+    )
     return order
 
 
@@ -294,6 +392,14 @@ def order_refund(
             _("Only paid orders can be refunded."), code="invalid_transition", status_code=409
         )
     remaining = order.refund_due if cancelled else order.total - order.refunded_total
+    if not cancelled and order.refund_due:
+        # The second payment's money first: the order's columns cannot say
+        # both "all of it refunded" and "a second payment still due".
+        raise ApplicationError(
+            _("Return the second payment for this order first (“Settle refund due”)."),
+            code="refund_due_first",
+            status_code=409,
+        )
     try:
         # str() first: Decimal(0.1) would carry the float's binary error.
         amount = remaining if amount is None else Decimal(str(amount))
@@ -322,6 +428,9 @@ def order_refund(
     else:
         order.save(update_fields=["refunded_total", "refund_due", "updated_at"])
         _history(order, note=note, actor=actor)
+    if not cancelled:
+        # A cancelled order gave its adjustments back when it was cancelled.
+        adjustments_release(order=order, refunded=None if full else amount, reason="refunded")
     publish(
         events.OrderRefunded(
             order_id=order.pk,
@@ -329,6 +438,9 @@ def order_refund(
             amount=events.money(amount),
             refunded_total=events.money(order.refunded_total),
             full=full,
+            sequence=order_next_sequence(order),
+            lines=order_event_lines(order),
+            adjustments=adjustment_lines(order),
         )
     )
     return order
@@ -356,15 +468,37 @@ def orders_expire_unpaid(*, limit: int = 200) -> int:
     return count
 
 
+def _live_payments(order: Order):
+    """Payments that have taken or may still take the shopper's money: a
+    capture, or a payment a gateway is still confirming (bank transfers wait
+    without a reference and do not count: the order may be paid another way)."""
+    return order.payments.filter(
+        Q(status=Payment.Status.SUCCEEDED) | (Q(status=Payment.Status.PENDING) & ~Q(reference=""))
+    )
+
+
 @transaction.atomic
-def payment_start(*, order: Order, data: dict) -> PaymentResult:
-    """Run the order's gateway. A success pays the order at once."""
-    gateway = payments.get_gateway(order.payment_gateway)
+def payment_start(*, order: Order, data: dict, first_only: bool = False) -> PaymentResult | None:
+    """Run the order's gateway. A success pays the order at once.
+
+    Decided under the order's row lock, so at most one payment is live per
+    order: refused (409 payment_in_progress) while one is being confirmed.
+    `first_only` (a checkout's replay) starts nothing, and returns None, if
+    any payment was ever started for the order or it is no longer waiting."""
     order = _lock(order.pk)
+    if first_only and (order.status != S.PENDING_PAYMENT or order.payments.exists()):
+        return None
     if order.status != S.PENDING_PAYMENT:
         raise ApplicationError(
             _("This order is not waiting for payment."), code="not_payable", status_code=409
         )
+    if _live_payments(order).exists():
+        raise ApplicationError(
+            _("A payment for this order is still being confirmed; wait for it to finish."),
+            code="payment_in_progress",
+            status_code=409,
+        )
+    gateway = payments.get_gateway(order.payment_gateway)
     result = gateway.start(order=order, data=data)
     Payment.objects.create(
         order=order,
@@ -398,7 +532,7 @@ def order_switch_payment_gateway(*, order_id: int, gateway_code: str, actor=None
         )
     if order.payment_gateway == gateway.code:
         return order
-    if order.payments.filter(status=Payment.Status.PENDING).exclude(reference="").exists():
+    if _live_payments(order).exists():
         raise ApplicationError(
             _("A payment for this order is still being confirmed; wait for it to finish."),
             code="payment_in_progress",
@@ -456,6 +590,18 @@ def payment_webhook_handle(*, gateway_code: str, body: bytes, headers) -> str:
                 extra={"gateway": gateway.code, "order": notice.order_number, "reason": refusal},
             )
             return "ignored"
+        if (
+            notice.status == "succeeded"
+            and order.status not in {S.PENDING_PAYMENT, S.CANCELLED}
+            and notice.reference != order.payment_reference
+        ):
+            payment_record_excess(
+                order_id=order.pk,
+                gateway=gateway.code,
+                reference=notice.reference,
+                amount=notice.amount,
+            )
+            return "processed"
         if notice.status == "succeeded" and order.status == S.CANCELLED:
             payment_record_after_cancel(
                 order_id=order.pk,

@@ -11,10 +11,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core import hooks
 from core.exceptions import ApplicationError
 from core.money import quantize
 from shop.models import Coupon, CouponRedemption, Order, ShippingMethod, Variant
+from shop.services.adjustments import adjustments_quote
 
 ZERO = Decimal("0")
 
@@ -37,6 +37,9 @@ class Quote:
     total: Decimal = ZERO
     coupon: Coupon | None = None
     discounts: list[tuple[str, Decimal]] = field(default_factory=list)
+    # What other apps take off (core.hooks.CHECKOUT_ADJUSTMENTS), also listed
+    # in `discounts` for the summary.
+    adjustments: list = field(default_factory=list)
 
 
 def tax_rate() -> Decimal:
@@ -82,6 +85,7 @@ def quote_build(
     shipping_method: ShippingMethod | None,
     coupon: Coupon | None,
     user=None,
+    adjustment_choices: dict[str, str] | None = None,
 ) -> Quote:
     quote_lines = [
         QuoteLine(variant, qty, variant.price, quantize(variant.price * qty))
@@ -101,13 +105,13 @@ def quote_build(
             shipping = ZERO
         if discount:
             quote.discounts.append((coupon.code, discount))
-    # Discounts other apps offer (loyalty points) come in through a hook.
-    for fn in hooks.get_hooks(hooks.CHECKOUT_DISCOUNTS):
-        for label, amount in fn(user, subtotal - discount) or []:
-            amount = min(quantize(Decimal(amount)), subtotal - discount)
-            if amount > 0:
-                discount += amount
-                quote.discounts.append((label, amount))
+    # What other apps take off (loyalty points) comes in through a hook.
+    quote.adjustments = adjustments_quote(
+        user=user, subtotal=subtotal - discount, choices=adjustment_choices
+    )
+    for adjustment in quote.adjustments:
+        discount += adjustment.amount
+        quote.discounts.append((adjustment.label, adjustment.amount))
 
     taxable = subtotal - discount
     if settings.SHOP_PRICES_INCLUDE_TAX:

@@ -126,6 +126,18 @@ def test_placing_an_order_publishes_order_placed_into_the_outbox(cart, variant, 
         "total": "215000.00",
         "currency": "IDR",
         "product_ids": [variant.product_id],
+        "sequence": 1,
+        "lines": [
+            {
+                "product_id": variant.product_id,
+                "variant_id": variant.pk,
+                "sku": variant.sku,
+                "quantity": 2,
+                "unit_price": "100000.00",
+                "line_total": "200000.00",
+            }
+        ],
+        "adjustments": [],
     }
 
 

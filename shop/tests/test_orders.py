@@ -91,6 +91,18 @@ def test_paying_commits_the_held_stock_and_counts_the_sale():
         "user_id": None,
         "currency": "IDR",
         "product_ids": [variant.product_id],
+        "sequence": 2,
+        "lines": [
+            {
+                "product_id": variant.product_id,
+                "variant_id": variant.pk,
+                "sku": variant.sku,
+                "quantity": 2,
+                "unit_price": "100000.00",
+                "line_total": "200000.00",
+            }
+        ],
+        "adjustments": [],
     }
 
 
@@ -132,10 +144,16 @@ def test_full_lifecycle_is_recorded_with_an_event_per_step():
     ]
     assert order.history.get(to_status="fulfilled").note == "JNE JN123"
     assert _events(events.OrderFulfilled) == [
-        {"order_id": order.pk, "user_id": None, "carrier": "JNE", "tracking_number": "JN123"}
+        {
+            "order_id": order.pk,
+            "user_id": None,
+            "carrier": "JNE",
+            "tracking_number": "JN123",
+            "sequence": 3,
+        }
     ]
-    assert len(_events(events.OrderDelivered)) == 1
-    assert len(_events(events.OrderCompleted)) == 1
+    assert [e["sequence"] for e in _events(events.OrderDelivered)] == [4]
+    assert [e["sequence"] for e in _events(events.OrderCompleted)] == [5]
 
 
 @pytest.mark.parametrize(
@@ -203,9 +221,14 @@ def test_cancelling_an_unpaid_order_releases_the_hold_and_the_coupon():
     assert not CouponRedemption.objects.exists()
     assert order.status == Order.Status.CANCELLED
     assert order.history.last().note == "Changed my mind"
-    assert _events(events.OrderCancelled) == [
-        {"order_id": order.pk, "user_id": None, "was_paid": False}
-    ]
+    [cancelled] = _events(events.OrderCancelled)
+    assert cancelled["lines"][0]["variant_id"] == variant.pk
+    assert {k: cancelled[k] for k in ("order_id", "user_id", "was_paid", "sequence")} == {
+        "order_id": order.pk,
+        "user_id": None,
+        "was_paid": False,
+        "sequence": 2,
+    }
     # the single-use coupon is usable again
     assert _order(variant, coupon_code=coupon.code).coupon == coupon
 

@@ -291,36 +291,53 @@ def test_first_order_coupon_is_accepted_on_a_first_order(variant):
     assert order.coupon == coupon
 
 
-def test_checkout_discount_hook_adds_a_discount(variant, shipping):
+class _Provider:
+    """A checkout adjustment provider as loyalty would register one."""
+
+    def __init__(self, code: str, answer, seen: list | None = None) -> None:
+        self.code = code
+        self.answer = answer
+        self.seen = seen if seen is not None else []
+
+    def quote(self, *, user, subtotal, choice):
+        self.seen.append((user, subtotal, choice))
+        return self.answer
+
+    def apply(self, **kwargs):
+        return None
+
+    def release(self, **kwargs):
+        return None
+
+
+def test_checkout_adjustment_hook_adds_a_discount(variant, shipping):
     # given loyalty (or any app) offers 5,000 off through the hook
-    seen = []
-
-    def points(user, subtotal):
-        seen.append((user, subtotal))
-        return [("Points", Decimal("5000"))]
-
+    points = _Provider("points", {"label": "Points", "amount": Decimal("5000")})
     user = UserFactory()
 
     # when
-    with hooks.registered(hooks.CHECKOUT_DISCOUNTS, points):
+    with hooks.registered(hooks.CHECKOUT_ADJUSTMENTS, points):
         quote = _quote(variant, shipping, user=user)
 
     # then
-    assert seen == [(user, Decimal("200000"))]
+    assert points.seen == [(user, Decimal("200000"), "")]
     assert quote.discounts == [("Points", Decimal("5000"))]
+    assert [(a.code, a.amount) for a in quote.adjustments] == [("points", Decimal("5000"))]
     assert quote.discount_total == Decimal("5000")
     assert quote.total == Decimal("210000")
 
 
-def test_hook_discount_is_capped_at_what_is_left_to_pay(variant, shipping):
-    # given a 10% coupon and a hook offering more than the rest
+def test_hook_adjustment_is_capped_at_what_is_left_to_pay(variant, shipping):
+    # given a 10% coupon and providers offering more than the rest, or less than 0
     coupon = CouponFactory(kind=Coupon.Kind.PERCENT, value=Decimal("10"))
-
-    def generous(user, subtotal):
-        return [("Points", "999999"), ("Nothing", Decimal("-5"))]
+    generous = _Provider("points", {"label": "Points", "amount": "999999"})
+    negative = _Provider("nothing", {"label": "Nothing", "amount": Decimal("-5")})
 
     # when
-    with hooks.registered(hooks.CHECKOUT_DISCOUNTS, generous):
+    with (
+        hooks.registered(hooks.CHECKOUT_ADJUSTMENTS, generous),
+        hooks.registered(hooks.CHECKOUT_ADJUSTMENTS, negative),
+    ):
         quote = _quote(variant, shipping, coupon)
 
     # then the goods cost nothing; shipping is still due; negatives are ignored
@@ -331,7 +348,7 @@ def test_hook_discount_is_capped_at_what_is_left_to_pay(variant, shipping):
 
 def test_without_a_discount_hook_nothing_changes(variant, shipping):
     # given no app registered a checkout discount
-    assert hooks.get_hooks(hooks.CHECKOUT_DISCOUNTS) == []
+    assert hooks.get_hooks(hooks.CHECKOUT_ADJUSTMENTS) == []
 
     # when
     quote = _quote(variant, shipping)

@@ -396,12 +396,12 @@ def _pay(request, order: Order, *, card_number: str) -> HttpResponse:
     """Start the payment once; a replayed submit finds the order's payment
     already started and just shows where it stands."""
     complete = redirect("shop:checkout_complete", number=order.number)
-    if order.status != Order.Status.PENDING_PAYMENT or order.payments.exists():
-        return complete
     try:
-        result = payment_start(order=order, data={"card_number": card_number})
+        result = payment_start(order=order, data={"card_number": card_number}, first_only=True)
     except ApplicationError as exc:
         messages.error(request, exc.message)
+        return complete
+    if result is None:
         return complete
     if result.status == "failed":
         # The payment page says it was declined and asks for another card.
