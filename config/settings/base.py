@@ -78,6 +78,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.middleware.StaffIdleTimeoutMiddleware",
+    "accounts.middleware.PrivateResponseMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -166,6 +168,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "account_login"
+# A staff session ends after this long without a request; members keep theirs.
+STAFF_IDLE_TIMEOUT_SECONDS = env.int("KAMPUNG_STAFF_IDLE_MINUTES", default=30) * 60
 LOGIN_REDIRECT_URL = "accounts:profile"
 
 ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"

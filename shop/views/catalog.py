@@ -52,11 +52,13 @@ def _recently_viewed_ids(request: HttpRequest) -> list[int]:
     return ids
 
 
-def _remember_viewed(response: HttpResponse, ids: list[int]) -> None:
+def _remember_viewed(request: HttpRequest, response: HttpResponse, ids: list[int]) -> None:
     response.set_signed_cookie(
         RECENTLY_VIEWED_COOKIE,
         ",".join(str(pk) for pk in ids),
         max_age=RECENTLY_VIEWED_MAX_AGE,
+        # Secure wherever the session cookie is (production), or on https.
+        secure=settings.SESSION_COOKIE_SECURE or request.is_secure(),
         httponly=True,
         samesite="Lax",
     )
@@ -245,7 +247,7 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
         {RECENTLY_VIEWED_HOLE: lambda: _recently_viewed_html(request, recent_ids, product_id)},
     )
     _remember_viewed(
-        response, selectors.recently_viewed_push(ids=recent_ids, product_id=product_id)
+        request, response, selectors.recently_viewed_push(ids=recent_ids, product_id=product_id)
     )
     return response
 
