@@ -267,6 +267,9 @@ SHOP_PAYMENT_GATEWAYS = env.list(
 SHOP_TAX_RATE = env.str("SHOP_TAX_RATE", default="0.11")  # PPN
 SHOP_PRICES_INCLUDE_TAX = env.bool("SHOP_PRICES_INCLUDE_TAX", default=True)
 SHOP_TEST_GATEWAY_SECRET = env.str("SHOP_TEST_GATEWAY_SECRET", default="test-gateway-secret")
+# Days a guest order's emailed link opens the order (signed in, the owner
+# sees it under "Your orders" whatever the link's age).
+SHOP_ORDER_LINK_MAX_AGE_DAYS = env.int("SHOP_ORDER_LINK_MAX_AGE_DAYS", default=90)
 SHOP_BANK_ACCOUNT = {
     "bank": env.str("SHOP_BANK_NAME", default="Bank Central Asia"),
     "account_name": env.str("SHOP_BANK_ACCOUNT_NAME", default="PT Toko Kampung"),

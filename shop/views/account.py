@@ -3,6 +3,8 @@ Everything is looked up through its owner, so someone else's object is a 404."""
 
 from __future__ import annotations
 
+import functools
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -34,7 +36,11 @@ from shop.models import (
 )
 from shop.services import addresses as address_services
 from shop.services.cart import cart_add
-from shop.services.orders_claim import order_access_token_valid
+from shop.services.orders_claim import (
+    LinkCheck,
+    order_access_token_check,
+    order_link_max_age_days,
+)
 from shop.services.wishlist import stock_alert_subscribe, wishlist_add, wishlist_remove
 
 SESSION_ORDERS = "shop_orders"
@@ -48,9 +54,38 @@ def remember_order(request, order: Order) -> None:
     request.session[SESSION_ORDERS] = [*numbers, order.number][-20:]
 
 
+class OrderLinkExpired(Http404):
+    """A genuine order link past its age: a 404 wherever it is not caught,
+    an explanation where `explains_expired_links` wraps the view."""
+
+    def __init__(self, number: str) -> None:
+        super().__init__(number)
+        self.number = number
+
+
+def explains_expired_links(view):
+    """An expired order link gets a page saying what happened and how to see
+    the order now (sign in with its address), with status 410."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except OrderLinkExpired as expired:
+            return render(
+                request,
+                "shop/orders/link_expired.html",
+                {"number": expired.number, "max_age_days": order_link_max_age_days()},
+                status=410,
+            )
+
+    return wrapper
+
+
 def accessible_order(request, number: str) -> Order:
     """The order if this request may see it: its owner, the session that
-    placed it, or the holder of its signed link. Anyone else gets a 404."""
+    placed it, or the holder of its signed link (for its age; an expired one
+    raises OrderLinkExpired). Anyone else gets a 404."""
     order = (
         Order.objects.select_related("shipping_method")
         .prefetch_related(
@@ -68,8 +103,11 @@ def accessible_order(request, number: str) -> Order:
     if order.number in request.session.get(SESSION_ORDERS, []):
         return order
     token = request.GET.get("key") or ""
-    if token and order_access_token_valid(number=order.number, token=token):
+    check = order_access_token_check(number=order.number, token=token) if token else None
+    if check is LinkCheck.VALID:
         return order
+    if check is LinkCheck.EXPIRED:
+        raise OrderLinkExpired(order.number)
     raise Http404
 
 
@@ -131,12 +169,14 @@ def order_list(request):
 
 @never_cache
 @require_GET
+@explains_expired_links
 def order_detail(request, number: str):
     order = accessible_order(request, number)
     return render(request, "shop/orders/detail.html", order_context(request, order))
 
 
 @require_POST
+@explains_expired_links
 def order_reorder(request, number: str):
     """Put the order's still-buyable items back in the cart, as many of
     each as the shelf allows."""

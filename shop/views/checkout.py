@@ -41,7 +41,12 @@ from shop.services.orders import (
 )
 from shop.services.pricing import coupon_validate, quote_build
 from shop.services.stock import SoldOut
-from shop.views.account import accessible_order, order_context, remember_order
+from shop.views.account import (
+    accessible_order,
+    explains_expired_links,
+    order_context,
+    remember_order,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -441,6 +446,7 @@ def order_pay(request, number: str):
         return _switch_gateway(request, order, access_key)
     form = PaymentRetryForm(request.POST or None)
     status = 200
+@explains_expired_links
     if request.method == "POST":
         if form.is_valid():
             try:
@@ -458,6 +464,7 @@ def order_pay(request, number: str):
             form = PaymentRetryForm(data={})
             form.is_valid()
             form.errors["card_number"] = form.error_class(
+@explains_expired_links
                 [result.message or _("The payment did not go through.")]
             )
             status = 402
