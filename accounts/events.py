@@ -8,18 +8,18 @@ from core.events import DomainEvent
 
 
 @dataclass(frozen=True, kw_only=True)
-class UserSignedUp(DomainEvent):
+class UserSignedUp(DomainEvent, name="accounts.user_signed_up"):
     user_id: int
 
 
 @dataclass(frozen=True, kw_only=True)
-class EmailVerified(DomainEvent):
+class EmailVerified(DomainEvent, name="accounts.email_verified"):
     user_id: int
     email: str
 
 
 @dataclass(frozen=True, kw_only=True)
-class UserDeleted(DomainEvent):
+class UserDeleted(DomainEvent, name="accounts.user_deleted"):
     """The account was anonymised; consumers minimise what they keep."""
 
     user_id: int

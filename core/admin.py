@@ -1,11 +1,30 @@
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import admin, messages
+from django.utils import timezone
+from django.utils.timesince import timesince
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from core import mailer, services
 from core.models import OutboxDelivery, OutboxEvent, OutgoingEmail
+from core.selectors import outbox_lag
+
+
+def outbox_lag_summary() -> str:
+    """One line for staff: how far behind the outbox is."""
+    lag = outbox_lag()
+    counts = {"pending": lag["pending"], "dead": lag["dead"]}
+    if lag["oldest_pending_seconds"] is None:
+        return gettext("Outbox: nothing pending, %(dead)d dead.") % counts
+    now = timezone.now()
+    age = timesince(now - timedelta(seconds=lag["oldest_pending_seconds"]), now)
+    return gettext(
+        "Outbox lag: the oldest pending delivery was published %(age)s ago; "
+        "%(pending)d pending, %(dead)d dead."
+    ) % {"age": age, **counts}
 
 
 class OutboxDeliveryInline(admin.TabularInline):
@@ -21,11 +40,11 @@ class OutboxDeliveryInline(admin.TabularInline):
 
 @admin.register(OutboxEvent)
 class OutboxEventAdmin(admin.ModelAdmin):
-    list_display = ["event_type", "id", "created_at"]
+    list_display = ["event_type", "id", "version", "created_at"]
     list_filter = ["event_type"]
     search_fields = ["id", "event_type"]
     date_hierarchy = "created_at"
-    readonly_fields = ["id", "event_type", "payload", "created_at"]
+    readonly_fields = ["id", "event_type", "version", "payload", "created_at", "queued_until"]
     inlines = [OutboxDeliveryInline]
 
     def has_add_permission(self, request) -> bool:
@@ -56,6 +75,10 @@ class OutboxDeliveryAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {"outbox_lag_summary": outbox_lag_summary(), **(extra_context or {})}
+        return super().changelist_view(request, extra_context=extra_context)
 
     @admin.action(description=_("Retry the selected deliveries"), permissions=["change"])
     def retry(self, request, queryset) -> None:

@@ -10,5 +10,8 @@ class CoreConfig(AppConfig):
     verbose_name = _("Platform")
 
     def ready(self) -> None:
-        # Every app's handlers.py subscribes its event handlers on import.
+        # Every app's events.py registers its event classes by name, and its
+        # handlers.py subscribes its handlers, on import: a worker can then
+        # read any stored event, and a migration map every stored name.
+        autodiscover_modules("events")
         autodiscover_modules("handlers")

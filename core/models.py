@@ -19,9 +19,15 @@ class OutboxEvent(models.Model):
     describes. Its deliveries (one per subscriber) carry the delivery state."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # The name the event class declares (DomainEvent's `name=`), never its
+    # module path; `version` is the payload version it was written at.
     event_type = models.CharField(_("event type"), max_length=200, db_index=True)
+    version = models.PositiveSmallIntegerField(_("payload version"), default=1)
     payload = models.JSONField(_("payload"))
     created_at = models.DateTimeField(_("created at"), db_index=True)
+    # Set while the relay's task for this event waits in the broker's queue,
+    # so the next relay ticks do not queue it again; a worker clears it.
+    queued_until = models.DateTimeField(_("queued until"), null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -33,9 +39,10 @@ class OutboxEvent(models.Model):
 
 
 class OutboxDelivery(models.Model):
-    """One subscriber's delivery of one event. The handler runs in the same
-    transaction that marks the row delivered, so its database writes and the
-    mark commit together."""
+    """One subscriber's delivery of one event. Each attempt is counted (and
+    the row leased) in a committed step before the handler runs; the handler
+    runs in the transaction that marks the row delivered, so its database
+    writes and the mark commit together (core.services)."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -43,6 +50,7 @@ class OutboxDelivery(models.Model):
         DEAD = "dead", _("Dead")
 
     event = models.ForeignKey(OutboxEvent, on_delete=models.CASCADE, related_name="deliveries")
+    # The handler's declared name (`subscribe(..., name=)`), never its module path.
     handler = models.CharField(_("handler"), max_length=300)
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.PENDING
@@ -67,7 +75,19 @@ class OutboxDelivery(models.Model):
                 fields=["next_attempt_at"],
                 name="core_delivery_pending_idx",
                 condition=models.Q(status="pending"),
-            )
+            ),
+            # The outbox lag (/healthz, the admin): the oldest pending
+            # delivery and the pending and dead counts read small indexes.
+            models.Index(
+                fields=["created_at"],
+                name="core_delivery_pending_age_idx",
+                condition=models.Q(status="pending"),
+            ),
+            models.Index(
+                fields=["created_at"],
+                name="core_delivery_dead_idx",
+                condition=models.Q(status="dead"),
+            ),
         ]
 
     def __str__(self) -> str:

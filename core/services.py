@@ -1,25 +1,38 @@
 """Outbox delivery. Called by core.tasks and the admin; nothing else writes
-delivery state."""
+delivery state.
+
+An attempt is two transactions:
+1. the claim, committed before any handler runs: the attempt is counted and
+   the delivery leased (next_attempt_at moved OUTBOX_LEASE_SECONDS ahead), so
+   a handler that kills its worker still uses up its attempts and ends dead;
+2. the handler, in the transaction that locks the row again and marks it
+   delivered, so the handler's writes and the mark commit together. A second
+   worker skips the locked row, and finds the claimed one not yet due.
+"""
 
 from __future__ import annotations
 
 import traceback
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 
 import structlog
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Min, Q
+from django.db import models, transaction
+from django.db.models import Exists, F, Min, OuterRef, Q
 from django.utils import timezone
 
-from core.events import enqueue_delivery, event_class_for, find_handler
-from core.models import OutboxDelivery
+from core.events import enqueue_deliveries, enqueue_delivery, event_class_for, find_handler
+from core.models import OutboxDelivery, OutboxEvent
 
 logger = structlog.get_logger(__name__)
 
 MAX_BACKOFF_SECONDS = 3600
+# Deliveries claimed (and leased) together: a task killed mid-batch costs the
+# unstarted ones of its chunk one attempt each, so chunks stay small.
+CLAIM_CHUNK = 20
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -28,97 +41,175 @@ def retry_delay(attempts: int) -> timedelta:
     return timedelta(seconds=min(seconds, MAX_BACKOFF_SECONDS))
 
 
+def lease() -> timedelta:
+    return timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
+
+
 def _attemptable() -> Q:
-    """Pending deliveries never tried yet, or whose backoff has run out. A
-    delivery that failed waits for its own backoff even when the event is sent
-    again for another subscriber."""
+    """Pending deliveries never tried yet, or whose backoff (or lease) has run
+    out. A delivery that failed waits for its own backoff even when the event
+    is sent again for another subscriber; a claimed one waits for its lease."""
     return Q(status=OutboxDelivery.Status.PENDING) & (
         Q(attempts=0) | Q(next_attempt_at__lte=timezone.now())
     )
 
 
+@dataclass(frozen=True)
+class _Claim:
+    delivery_id: int
+    attempt: int
+    handler: str
+    event: OutboxEvent
+
+
 def outbox_deliver_event(*, event_id: uuid.UUID | str) -> int:
     """Attempt every attemptable delivery of one event; returns how many
     succeeded."""
+    return outbox_deliver_events(event_ids=[event_id])
+
+
+def outbox_deliver_events(*, event_ids: Sequence[uuid.UUID | str]) -> int:
+    """Attempt every attemptable delivery of these events, each handler in
+    its own transaction; returns how many succeeded. Clears the relay's hold
+    on the events, so a failed delivery is retried after its own backoff."""
     delivery_ids = list(
-        OutboxDelivery.objects.filter(_attemptable(), event_id=event_id).values_list(
-            "pk", flat=True
-        )
+        OutboxDelivery.objects.filter(_attemptable(), event_id__in=event_ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
-    return sum(outbox_delivery_attempt(delivery_id=pk) for pk in delivery_ids)
+    delivered = 0
+    for start in range(0, len(delivery_ids), CLAIM_CHUNK):
+        for claim in _claim(delivery_ids[start : start + CLAIM_CHUNK]):
+            delivered += _attempt(claim)
+    OutboxEvent.objects.filter(pk__in=event_ids, queued_until__isnull=False).update(
+        queued_until=None
+    )
+    return delivered
 
 
 def outbox_delivery_attempt(*, delivery_id: int) -> bool:
-    """Run one handler for one event, exactly once per successful commit.
+    """Claim and run one delivery, if it is attemptable and not being
+    handled elsewhere."""
+    return any(_attempt(claim) for claim in _claim([delivery_id]))
 
-    The delivery row is locked for the whole attempt and the handler runs in
-    the same transaction that marks it delivered: a second worker skips the
-    locked row, and a crash before commit leaves it pending for the relay."""
+
+def _claim(delivery_ids: Sequence[int]) -> list[_Claim]:
+    """Count an attempt of each delivery that is still attemptable and not
+    locked by another worker, and lease it, in a transaction of its own. A
+    delivery whose attempts are used up (its last attempt never reported:
+    its worker died or was killed) is marked dead instead."""
+    now = timezone.now()
     with transaction.atomic():
-        # of=("self",): lock the delivery only. Locking the joined event row
+        # of=("self",): lock the deliveries only. Locking the joined event row
         # too would make skip_locked skip the event's other deliveries while
         # one of them is being handled.
-        delivery = (
+        rows = list(
             OutboxDelivery.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("event")
-            .filter(_attemptable(), pk=delivery_id)
-            .first()
+            .filter(_attemptable(), pk__in=delivery_ids)
+            .order_by("pk")
         )
-        if delivery is None:
-            return False
-        outbox_event = delivery.event
-        handler = find_handler(outbox_event.event_type, delivery.handler)
-        now = timezone.now()
-        delivery.attempts += 1
-        try:
+        spent = [d for d in rows if d.attempts >= settings.OUTBOX_MAX_ATTEMPTS]
+        live = [d for d in rows if d.attempts < settings.OUTBOX_MAX_ATTEMPTS]
+        if live:
+            OutboxDelivery.objects.filter(pk__in=[d.pk for d in live]).update(
+                attempts=F("attempts") + 1, next_attempt_at=now + lease(), updated_at=now
+            )
+        for delivery in spent:
+            OutboxDelivery.objects.filter(pk=delivery.pk).update(
+                status=OutboxDelivery.Status.DEAD,
+                last_error=(
+                    f"Attempt {delivery.attempts} of {settings.OUTBOX_MAX_ATTEMPTS} never "
+                    "finished: its worker stopped (killed, out of memory, or past its "
+                    "time limit) while the handler ran.\n\n" + delivery.last_error
+                )[:10_000],
+                updated_at=now,
+            )
+            logger.error(
+                "event_delivery_dead",
+                handler=delivery.handler,
+                event_id=str(delivery.event_id),
+                attempts=delivery.attempts,
+                reason="unfinished attempts",
+            )
+    return [_Claim(d.pk, d.attempts + 1, d.handler, d.event) for d in live]
+
+
+def _attempt(claim: _Claim) -> bool:
+    """Run a claimed delivery's handler in the transaction that marks it
+    delivered. Returns False when it failed, or when the lease ran out and
+    another worker claimed it again (its attempt number moved on)."""
+    outbox_event = claim.event
+    try:
+        with transaction.atomic():
+            mine = (
+                OutboxDelivery.objects.select_for_update(skip_locked=True)
+                .filter(
+                    pk=claim.delivery_id,
+                    status=OutboxDelivery.Status.PENDING,
+                    attempts=claim.attempt,
+                )
+                .values_list("pk", flat=True)
+                .first()
+            )
+            if mine is None:
+                return False
+            handler = find_handler(outbox_event.event_type, claim.handler)
             if handler is None:
-                raise LookupError(f"No handler {delivery.handler} is registered.")
+                raise LookupError(f"No handler {claim.handler} is registered.")
             event = event_class_for(outbox_event.event_type).from_outbox(
                 event_id=outbox_event.id,
                 occurred_at=outbox_event.created_at,
                 payload=outbox_event.payload,
+                version=outbox_event.version,
             )
-            with transaction.atomic():
-                handler(event)
-        except Exception:  # noqa: BLE001 - a handler's failure is recorded, not raised
-            delivery.last_error = traceback.format_exc(limit=20)[-10_000:]
-            if delivery.attempts >= settings.OUTBOX_MAX_ATTEMPTS:
-                delivery.status = OutboxDelivery.Status.DEAD
-                logger.error(
-                    "event_delivery_dead",
-                    handler=delivery.handler,
-                    event_id=str(outbox_event.id),
-                    attempts=delivery.attempts,
-                )
-            else:
-                delivery.next_attempt_at = now + retry_delay(delivery.attempts)
-                logger.warning(
-                    "event_delivery_failed",
-                    handler=delivery.handler,
-                    event_id=str(outbox_event.id),
-                    attempts=delivery.attempts,
-                )
-            delivery.save(
-                update_fields=["attempts", "last_error", "status", "next_attempt_at", "updated_at"]
+            handler(event)
+            now = timezone.now()
+            OutboxDelivery.objects.filter(pk=claim.delivery_id).update(
+                status=OutboxDelivery.Status.DELIVERED,
+                delivered_at=now,
+                last_error="",
+                updated_at=now,
             )
-            return False
-        delivery.status = OutboxDelivery.Status.DELIVERED
-        delivery.delivered_at = now
-        delivery.last_error = ""
-        delivery.save(
-            update_fields=["attempts", "status", "delivered_at", "last_error", "updated_at"]
-        )
-        return True
+    except Exception:  # noqa: BLE001 - a handler's failure is recorded, not raised
+        _record_failure(claim, traceback.format_exc(limit=20)[-10_000:])
+        return False
+    return True
+
+
+def _record_failure(claim: _Claim, error: str) -> None:
+    """The handler's transaction rolled back; record why, and when to retry
+    (or that the delivery is dead), unless another worker took it over."""
+    now = timezone.now()
+    dead = claim.attempt >= settings.OUTBOX_MAX_ATTEMPTS
+    changes = {"last_error": error, "updated_at": now}
+    if dead:
+        changes["status"] = OutboxDelivery.Status.DEAD
+    else:
+        changes["next_attempt_at"] = now + retry_delay(claim.attempt)
+    OutboxDelivery.objects.filter(
+        pk=claim.delivery_id, status=OutboxDelivery.Status.PENDING, attempts=claim.attempt
+    ).update(**changes)
+    log = logger.error if dead else logger.warning
+    log(
+        "event_delivery_dead" if dead else "event_delivery_failed",
+        handler=claim.handler,
+        event_id=str(claim.event.id),
+        attempts=claim.attempt,
+    )
 
 
 def outbox_due_event_ids(*, limit: int = 500) -> list[uuid.UUID]:
-    """Events with a due delivery, most overdue first, each once. (DISTINCT
-    with an ORDER BY on another column would return an event once per
-    distinct next_attempt_at of its deliveries.)"""
+    """Events with a due delivery that the relay has not just handed to the
+    broker, most overdue first, each once. (DISTINCT with an ORDER BY on
+    another column would return an event once per distinct next_attempt_at
+    of its deliveries.)"""
+    now = timezone.now()
     return list(
         OutboxDelivery.objects.filter(
-            status=OutboxDelivery.Status.PENDING, next_attempt_at__lte=timezone.now()
+            status=OutboxDelivery.Status.PENDING, next_attempt_at__lte=now
         )
+        .filter(Q(event__queued_until__isnull=True) | Q(event__queued_until__lte=now))
         .values("event_id")
         .annotate(first_due=Min("next_attempt_at"))
         .order_by("first_due")
@@ -127,13 +218,26 @@ def outbox_due_event_ids(*, limit: int = 500) -> list[uuid.UUID]:
 
 
 def outbox_relay(*, limit: int = 500) -> int:
-    """Re-send every event with a delivery that is due. Returns how many were
-    handed to the broker; stops at the first broker failure."""
+    """Re-send every event with a delivery that is due, in batches of
+    OUTBOX_BATCH_SIZE events per task. Returns how many events were handed
+    to the broker; stops at the first broker failure.
+
+    An event handed over is held for OUTBOX_LEASE_SECONDS (or until a worker
+    has attempted it), so the next ticks do not queue the same work again
+    while it waits in the queue."""
+    due = outbox_due_event_ids(limit=limit)
+    size = max(1, settings.OUTBOX_BATCH_SIZE)
     sent = 0
-    for event_id in outbox_due_event_ids(limit=limit):
-        if not enqueue_delivery(event_id, force=True):
+    for start in range(0, len(due), size):
+        batch = due[start : start + size]
+        # Held before it is sent: a worker may have attempted it (and lifted
+        # the hold) before apply_async returns.
+        held = OutboxEvent.objects.filter(pk__in=batch)
+        held.update(queued_until=timezone.now() + lease())
+        if not enqueue_deliveries(batch, force=True):
+            held.update(queued_until=None)
             break
-        sent += 1
+        sent += len(batch)
     return sent
 
 
@@ -156,3 +260,39 @@ def outbox_deliveries_retry(*, deliveries: Iterable[OutboxDelivery]) -> int:
     for event_id in event_ids:
         transaction.on_commit(lambda e=event_id: enqueue_delivery(e), robust=True)
     return updated
+
+
+def _prunable(*, cutoff) -> models.QuerySet[OutboxEvent]:
+    undelivered = OutboxDelivery.objects.filter(event_id=OuterRef("pk")).exclude(
+        status=OutboxDelivery.Status.DELIVERED
+    )
+    return OutboxEvent.objects.filter(created_at__lt=cutoff).filter(~Exists(undelivered))
+
+
+def outbox_prune(
+    *, older_than: timedelta | None = None, batch_size: int = 1000, max_batches: int = 100
+) -> int:
+    """Delete events older than OUTBOX_RETENTION_DAYS whose deliveries were
+    all delivered (events nobody subscribes to included): their payloads
+    hold shoppers' data. Pending and dead deliveries keep their event. One
+    transaction per batch, so the table is never locked for long; returns
+    how many events were deleted."""
+    if older_than is None:
+        older_than = timedelta(days=settings.OUTBOX_RETENTION_DAYS)
+    cutoff = timezone.now() - older_than
+    deleted = 0
+    for _ in range(max_batches):
+        with transaction.atomic():
+            ids = list(
+                _prunable(cutoff=cutoff)
+                .order_by("created_at")
+                .values_list("pk", flat=True)[:batch_size]
+            )
+            if ids:
+                _, per_model = _prunable(cutoff=cutoff).filter(pk__in=ids).delete()
+                deleted += per_model.get(OutboxEvent._meta.label, 0)
+        if len(ids) < batch_size:
+            break
+    if deleted:
+        logger.info("outbox_pruned", events=deleted, cutoff=cutoff.isoformat())
+    return deleted

@@ -14,8 +14,19 @@ def deliver_event(event_id: str) -> int:
 
 
 @shared_task(acks_late=True, ignore_result=True)
+def deliver_events(event_ids: list[str]) -> int:
+    """A batch of events (the relay sends OUTBOX_BATCH_SIZE per task)."""
+    return services.outbox_deliver_events(event_ids=event_ids)
+
+
+@shared_task(acks_late=True, ignore_result=True)
 def relay_outbox() -> int:
     return services.outbox_relay()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def prune_outbox() -> int:
+    return services.outbox_prune()
 
 
 # The lease a claimed email holds (MAIL_SEND_LEASE_SECONDS) must outlast this

@@ -5,20 +5,30 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from django.views.generic import TemplateView
 
-from core.selectors import broker_status, database_status
+from core.selectors import broker_status, database_status, outbox_lag
 
 
 @never_cache
 @require_safe
 def healthz(request):
+    """200 when the database and the broker answer, 503 otherwise. The
+    outbox lag is reported for monitoring but never fails the check: a
+    backlog is a reason to alert, not to take the site out of rotation."""
     db_ok, db_detail = database_status()
     broker_ok, broker_detail = broker_status()
     healthy = db_ok and broker_ok
+    lag = None
+    if db_ok:
+        try:
+            lag = outbox_lag()
+        except Exception:  # noqa: BLE001 - the lag is informative only
+            lag = None
     return JsonResponse(
         {
             "status": "ok" if healthy else "unavailable",
             "database": db_detail,
             "broker": broker_detail,
+            "outbox": lag,
         },
         status=200 if healthy else 503,
     )

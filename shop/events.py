@@ -20,7 +20,7 @@ def money(amount: Decimal | int | str) -> str:
 
 
 @dataclass(frozen=True, kw_only=True)
-class OrderPlaced(DomainEvent):
+class OrderPlaced(DomainEvent, name="shop.order_placed"):
     order_id: int
     number: str
     user_id: int | None
@@ -31,7 +31,7 @@ class OrderPlaced(DomainEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
-class OrderPaid(DomainEvent):
+class OrderPaid(DomainEvent, name="shop.order_paid"):
     order_id: int
     number: str
     user_id: int | None
@@ -41,7 +41,7 @@ class OrderPaid(DomainEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
-class OrderFulfilled(DomainEvent):
+class OrderFulfilled(DomainEvent, name="shop.order_fulfilled"):
     order_id: int
     user_id: int | None
     carrier: str
@@ -49,26 +49,26 @@ class OrderFulfilled(DomainEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
-class OrderDelivered(DomainEvent):
+class OrderDelivered(DomainEvent, name="shop.order_delivered"):
     order_id: int
     user_id: int | None
 
 
 @dataclass(frozen=True, kw_only=True)
-class OrderCompleted(DomainEvent):
+class OrderCompleted(DomainEvent, name="shop.order_completed"):
     order_id: int
     user_id: int | None
 
 
 @dataclass(frozen=True, kw_only=True)
-class OrderCancelled(DomainEvent):
+class OrderCancelled(DomainEvent, name="shop.order_cancelled"):
     order_id: int
     user_id: int | None
     was_paid: bool
 
 
 @dataclass(frozen=True, kw_only=True)
-class OrderRefunded(DomainEvent):
+class OrderRefunded(DomainEvent, name="shop.order_refunded"):
     order_id: int
     user_id: int | None
     amount: str
@@ -77,7 +77,7 @@ class OrderRefunded(DomainEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
-class OrderRefundDue(DomainEvent):
+class OrderRefundDue(DomainEvent, name="shop.order_refund_due"):
     """The shop holds money for an order that will not ship (a payment that
     arrived after the order was cancelled, or a paid order cancelled):
     staff must return `amount` to the shopper."""
@@ -91,6 +91,6 @@ class OrderRefundDue(DomainEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
-class VariantBackInStock(DomainEvent):
+class VariantBackInStock(DomainEvent, name="shop.variant_back_in_stock"):
     variant_id: int
     product_id: int

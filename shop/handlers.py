@@ -82,7 +82,7 @@ def _order_mail(order_id: int, *, kind: str, template: str, subject) -> None:
         )
 
 
-@subscribe(OrderPlaced)
+@subscribe(OrderPlaced, name="shop.email_order_placed")
 def email_order_placed(event: OrderPlaced) -> None:
     _order_mail(
         event.order_id,
@@ -92,7 +92,7 @@ def email_order_placed(event: OrderPlaced) -> None:
     )
 
 
-@subscribe(OrderPaid)
+@subscribe(OrderPaid, name="shop.email_order_paid")
 def email_order_paid(event: OrderPaid) -> None:
     _order_mail(
         event.order_id,
@@ -102,7 +102,7 @@ def email_order_paid(event: OrderPaid) -> None:
     )
 
 
-@subscribe(OrderFulfilled)
+@subscribe(OrderFulfilled, name="shop.email_order_fulfilled")
 def email_order_fulfilled(event: OrderFulfilled) -> None:
     _order_mail(
         event.order_id,
@@ -125,7 +125,7 @@ def _staff_emails() -> list[str]:
     return sorted(set(emails))
 
 
-@subscribe(OrderRefundDue)
+@subscribe(OrderRefundDue, name="shop.email_staff_refund_due")
 def email_staff_refund_due(event: OrderRefundDue) -> None:
     """The shop holds money it must return: staff hear of it at once."""
     recipients = _staff_emails()
@@ -154,7 +154,7 @@ def email_staff_refund_due(event: OrderRefundDue) -> None:
         )
 
 
-@subscribe(VariantBackInStock)
+@subscribe(VariantBackInStock, name="shop.email_back_in_stock")
 def email_back_in_stock(event: VariantBackInStock) -> None:
     alerts = list(
         StockAlert.objects.select_for_update()

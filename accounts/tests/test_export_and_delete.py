@@ -212,7 +212,7 @@ def test_deletion_after_reauthenticating_anonymises_the_account(
     assert not Authenticator.objects.filter(user=user).exists()
     assert not ApiToken.objects.filter(user=user).exists()
     assert not avatar_path.exists()
-    event = OutboxEvent.objects.get(event_type__endswith="UserDeleted")
+    event = OutboxEvent.objects.get(event_type="accounts.user_deleted")
     assert event.payload == {"user_id": user.pk}
     assert "_auth_user_id" not in client.session
 
@@ -280,7 +280,7 @@ def test_wrong_confirmation_is_refused_and_nothing_changes(client, doomed, confi
     assert user.display_name == "Sari"
     assert EmailAddress.objects.filter(user=user).exists()
     assert ApiToken.objects.filter(user=user).exists()
-    assert not OutboxEvent.objects.filter(event_type__endswith="UserDeleted").exists()
+    assert not OutboxEvent.objects.filter(event_type="accounts.user_deleted").exists()
     assert int(client.session["_auth_user_id"]) == user.pk
 
 
@@ -305,7 +305,7 @@ def test_deleting_twice_is_harmless():
     services.user_delete(user=user)
 
     # then
-    assert OutboxEvent.objects.filter(event_type__endswith="UserDeleted").count() == 1
+    assert OutboxEvent.objects.filter(event_type="accounts.user_deleted").count() == 1
 
 
 def test_deletion_asks_other_apps_to_anonymise(doomed):

@@ -155,7 +155,7 @@ def test_social_login_publishes_user_signed_up(client, settings, monkeypatch):
 
     # then
     user = User.objects.get(email="budi@example.com")
-    event = OutboxEvent.objects.get(event_type__endswith="UserSignedUp")
+    event = OutboxEvent.objects.get(event_type="accounts.user_signed_up")
     assert event.payload == {"user_id": user.pk}
 
 

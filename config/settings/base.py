@@ -403,10 +403,24 @@ CELERY_BEAT_SCHEDULER = "config.celery_app:Scheduler"
 OUTBOX_RELAY_INTERVAL = env.float("OUTBOX_RELAY_INTERVAL", default=30.0)
 OUTBOX_MAX_ATTEMPTS = env.int("OUTBOX_MAX_ATTEMPTS", default=8)
 OUTBOX_RETRY_BASE_SECONDS = env.float("OUTBOX_RETRY_BASE_SECONDS", default=30.0)
+# How long a claimed delivery, or an event the relay handed to the broker, is
+# left alone before it is tried again (a worker that died mid-handler). Longer
+# than a task's hard time limit, so no second worker starts while one may run.
+OUTBOX_LEASE_SECONDS = env.float("OUTBOX_LEASE_SECONDS", default=420.0)
+# Events per relay task (core.tasks.deliver_events), each delivery still in a
+# transaction of its own.
+OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=100)
+# Delivered events are deleted after this many days (their payloads hold
+# shoppers' data); pending and dead ones are kept.
+OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=14)
 CELERY_BEAT_SCHEDULE = {
     "relay-outbox": {
         "task": "core.tasks.relay_outbox",
         "schedule": OUTBOX_RELAY_INTERVAL,
+    },
+    "prune-outbox": {
+        "task": "core.tasks.prune_outbox",
+        "schedule": 3600.0,
     },
     "send-due-emails": {
         "task": "core.tasks.send_due_emails",

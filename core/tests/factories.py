@@ -9,7 +9,7 @@ PASSWORD = "correct horse battery staple"
 
 
 class OutboxEventFactory(factory.django.DjangoModelFactory):
-    event_type = "core.testing.probe.events.ProbePinged"
+    event_type = "probe.pinged"
     payload = factory.Dict({"note": factory.Sequence(lambda n: f"ping {n}")})
     created_at = factory.LazyFunction(timezone.now)
 
@@ -19,7 +19,7 @@ class OutboxEventFactory(factory.django.DjangoModelFactory):
 
 class OutboxDeliveryFactory(factory.django.DjangoModelFactory):
     event = factory.SubFactory(OutboxEventFactory)
-    handler = "core.testing.probe.handlers.record_ping"
+    handler = "probe.record_ping"
     next_attempt_at = factory.LazyFunction(timezone.now)
 
     class Meta:

@@ -17,7 +17,12 @@ def test_healthz_is_ok_when_database_and_embedded_broker_are_up(client, celery_b
 
     # then
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "broker": "ok"}
+    assert response.json() == {
+        "status": "ok",
+        "database": "ok",
+        "broker": "ok",
+        "outbox": {"oldest_pending_seconds": None, "pending": 0, "dead": 0},
+    }
     assert "no-cache" in response["Cache-Control"]
 
 
@@ -57,6 +62,7 @@ def test_healthz_is_503_when_the_database_is_down(client, celery_broker, tmp_pat
     assert response.status_code == 503
     assert response.json()["database"] == "OperationalError"
     assert response.json()["broker"] == "ok"
+    assert response.json()["outbox"] is None
 
 
 def test_healthz_answers_only_safe_methods(client):
@@ -77,7 +83,12 @@ def test_healthz_is_ok_with_a_real_redis_broker(client, celery_broker, private_r
 
     # then
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "ok", "broker": "ok"}
+    body = response.json()
+    assert {k: body[k] for k in ("status", "database", "broker")} == {
+        "status": "ok",
+        "database": "ok",
+        "broker": "ok",
+    }
 
 
 @pytest.mark.services

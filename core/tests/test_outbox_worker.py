@@ -24,6 +24,7 @@ from core.testing.processes import CeleryWorker, RedisServer, database_url, wait
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 RELAY_INTERVAL = 1  # seconds, the worker's beat relay and retry base
+LEASE = 5  # seconds a claimed delivery is left to its worker (> ProbeSlowed's 3 s)
 DELIVERY_TIMEOUT = 30  # seconds a test waits for the worker
 PUBLISH_BOUND = 5  # seconds a commit that publishes may take when the broker is out
 
@@ -62,6 +63,7 @@ def outbox_worker(django_db_setup, outbox_redis, tmp_path_factory) -> Iterator[C
             "REDIS_URL": outbox_redis.url,
             "OUTBOX_RELAY_INTERVAL": str(RELAY_INTERVAL),
             "OUTBOX_RETRY_BASE_SECONDS": str(RELAY_INTERVAL),
+            "OUTBOX_LEASE_SECONDS": str(LEASE),
             "KAMPUNG_VAR_DIR": str(directory / "var"),
         },
     )
@@ -100,10 +102,11 @@ def _wait_delivered(worker: CeleryWorker, *pending: ProbePinged | ProbeSlowed) -
 
 
 def _being_handled(event: ProbeSlowed) -> bool:
-    """The worker holds the delivery row lock while its handler runs."""
+    """The worker has counted its attempt and holds the delivery row lock
+    while its handler runs."""
     with transaction.atomic():
         pending = OutboxDelivery.objects.filter(
-            event_id=event.event_id, status=OutboxDelivery.Status.PENDING
+            event_id=event.event_id, status=OutboxDelivery.Status.PENDING, attempts__gte=1
         )
         return pending.exists() and not pending.select_for_update(skip_locked=True).exists()
 
@@ -207,10 +210,10 @@ def test_worker_killed_mid_handler_leaves_the_event_to_the_relay_after_restart(o
     # when
     outbox.kill()
 
-    # then: its transaction died with it
+    # then: its transaction died with it; the attempt was counted before
     delivery = OutboxDelivery.objects.get(event_id=event.event_id)
     assert delivery.status == OutboxDelivery.Status.PENDING
-    assert delivery.attempts == 0
+    assert delivery.attempts == 1
     assert _records(event) == 0
 
     # when the worker comes back (the module's later tests use it too)
@@ -225,4 +228,4 @@ def test_worker_killed_mid_handler_leaves_the_event_to_the_relay_after_restart(o
     assert record.handled_by_pid != killed_pid
     delivery.refresh_from_db()
     assert delivery.status == OutboxDelivery.Status.DELIVERED
-    assert delivery.attempts == 1
+    assert delivery.attempts == 2
