@@ -1027,8 +1027,8 @@ class NotifiedFilter(admin.SimpleListFilter):
 
 @admin.register(StockAlert)
 class StockAlertAdmin(admin.ModelAdmin):
-    list_display = ["email", "variant", "user", "created_at", "notified_at"]
-    list_filter = [NotifiedFilter, "created_at"]
+    list_display = ["email", "variant", "user", "created_at", "confirmed_at", "notified_at"]
+    list_filter = [NotifiedFilter, ("confirmed_at", admin.EmptyFieldListFilter), "created_at"]
     list_select_related = ["variant__product", "user"]
     search_fields = ["email", "variant__sku", "variant__product__name"]
     autocomplete_fields = ["variant", "user"]

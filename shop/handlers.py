@@ -159,7 +159,7 @@ def email_back_in_stock(event: VariantBackInStock) -> None:
     alerts = list(
         StockAlert.objects.select_for_update()
         .select_related("variant__product")
-        .filter(variant_id=event.variant_id, notified_at__isnull=True)
+        .filter(variant_id=event.variant_id, notified_at__isnull=True, confirmed_at__isnull=False)
         .order_by("pk")
     )
     now = timezone.now()

@@ -270,6 +270,16 @@ SHOP_TEST_GATEWAY_SECRET = env.str("SHOP_TEST_GATEWAY_SECRET", default="test-gat
 # Days a guest order's emailed link opens the order (signed in, the owner
 # sees it under "Your orders" whatever the link's age).
 SHOP_ORDER_LINK_MAX_AGE_DAYS = env.int("SHOP_ORDER_LINK_MAX_AGE_DAYS", default=90)
+# Days a back-in-stock alert's confirmation link works (shop.services.wishlist).
+SHOP_STOCK_ALERT_CONFIRM_DAYS = 7
+# What a visitor can aim at someone else's address, per client address and
+# per email (shop.ratelimit; N/s, N/m, N/h or N/d). Fails open without a cache.
+SHOP_RATE_LIMITS = {
+    "stock_alert_ip": env.str("SHOP_STOCK_ALERT_RATE_IP", default="20/h"),
+    "stock_alert_email": env.str("SHOP_STOCK_ALERT_RATE_EMAIL", default="3/d"),
+    "guest_checkout_ip": env.str("SHOP_GUEST_CHECKOUT_RATE_IP", default="20/h"),
+    "guest_checkout_email": env.str("SHOP_GUEST_CHECKOUT_RATE_EMAIL", default="10/h"),
+}
 SHOP_BANK_ACCOUNT = {
     "bank": env.str("SHOP_BANK_NAME", default="Bank Central Asia"),
     "account_name": env.str("SHOP_BANK_ACCOUNT_NAME", default="PT Toko Kampung"),

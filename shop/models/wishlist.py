@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 
@@ -51,6 +51,11 @@ class StockAlert(models.Model):
         _("language"), max_length=10, default=current_language, editable=False
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Only confirmed alerts are sent. A guest's alert (or one for an address
+    # that is not the member's verified own) waits for the link emailed to
+    # that address (shop.services.wishlist); the default keeps alerts made
+    # any other way (the admin, imports, older rows) active.
+    confirmed_at = models.DateTimeField(_("confirmed"), null=True, blank=True, default=timezone.now)
     notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.test import Client
 from django.urls import reverse
 
@@ -236,6 +237,7 @@ def test_signed_in_shopper_subscribes_with_one_click(client):
     product = ProductFactory(variant__stock=0)
     variant = product.variants.get()
     user = UserFactory()
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     client.force_login(user)
     alert = _alert(_html(client.get(product.get_absolute_url())))
     assert 'type="email"' not in alert

@@ -16,10 +16,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from accounts.network import client_ip
 from core.exceptions import ApplicationError
 from shop import payments
 from shop.context_processors import cart_to_fill
@@ -41,7 +43,13 @@ from shop.services.orders_claim import (
     order_access_token_check,
     order_link_max_age_days,
 )
-from shop.services.wishlist import stock_alert_subscribe, wishlist_add, wishlist_remove
+from shop.services.wishlist import (
+    AlertOutcome,
+    stock_alert_confirm,
+    stock_alert_subscribe,
+    wishlist_add,
+    wishlist_remove,
+)
 
 SESSION_ORDERS = "shop_orders"
 ORDERS_PER_PAGE = 10
@@ -391,6 +399,17 @@ def _product_url(variant: Variant | None) -> str:
         return reverse("home")
 
 
+ALERT_MESSAGES = {
+    AlertOutcome.ACTIVE: _lazy("We will email you when it is back in stock."),
+    AlertOutcome.ALREADY_ACTIVE: _lazy(
+        "You are already on the list: we will email you when it is back."
+    ),
+    AlertOutcome.CONFIRMATION_SENT: _lazy(
+        "Check your inbox: follow the link we sent to turn the alert on."
+    ),
+}
+
+
 @require_POST
 def stock_alert_create(request):
     data = request.POST.copy()
@@ -405,20 +424,16 @@ def stock_alert_create(request):
             .first()
         )
         try:
-            _alert, created = stock_alert_subscribe(
+            _alert, outcome = stock_alert_subscribe(
                 variant_id=form.cleaned_data["variant_id"],
                 email=form.cleaned_data["email"],
                 user=request.user,
+                client_ip=client_ip(request),
             )
         except ApplicationError as exc:
             message, status = exc.message, exc.status_code
         else:
-            messages.success(
-                request,
-                _("We will email you when it is back in stock.")
-                if created
-                else _("You are already on the list: we will email you when it is back."),
-            )
+            messages.success(request, ALERT_MESSAGES[outcome])
             return redirect(_back(request, _product_url(variant)))
     else:
         message, status = _("Enter a valid email address."), 400
@@ -435,6 +450,27 @@ def stock_alert_create(request):
     )
 
 
+@never_cache
+@require_http_methods(["GET", "POST"])
+def stock_alert_confirm_view(request, token: str):
+    """The link in the confirmation mail. GET only asks (mail scanners
+    follow links); the button's POST turns the alert on."""
+    if request.method == "GET":
+        return render(request, "shop/account/stock_alert_confirm.html", {})
+    try:
+        alert = stock_alert_confirm(token=token)
+    except ApplicationError as exc:
+        return render(
+            request,
+            "shop/account/stock_alert_confirm.html",
+            {"message": exc.message},
+            status=exc.status_code,
+        )
+    return render(
+        request, "shop/account/stock_alert_confirm.html", {"alert": alert, "confirmed": True}
+    )
+
+
 urlpatterns = [
     path("orders/", order_list, name="order_list"),
     path("orders/<str:number>/", order_detail, name="order_detail"),
@@ -448,4 +484,9 @@ urlpatterns = [
     path("wishlist/add/", wishlist_add_view, name="wishlist_add"),
     path("wishlist/<int:product_id>/remove/", wishlist_remove_view, name="wishlist_remove"),
     path("stock-alerts/", stock_alert_create, name="stock_alert_create"),
+    path(
+        "stock-alerts/confirm/<str:token>/",
+        stock_alert_confirm_view,
+        name="stock_alert_confirm",
+    ),
 ]

@@ -325,7 +325,9 @@ def _product_context(request: HttpRequest, product) -> dict:
         context["in_wishlist"] = WishlistItem.objects.filter(user=user, product=product).exists()
         context["alerted_variant_ids"] = (
             list(
-                StockAlert.objects.filter(variant__in=sold_out_variants, notified_at=None)
+                StockAlert.objects.filter(
+                    variant__in=sold_out_variants, notified_at=None, confirmed_at__isnull=False
+                )
                 .filter(Q(user=user) | Q(email=user.email.lower()))
                 .values_list("variant_id", flat=True)
             )

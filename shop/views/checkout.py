@@ -20,12 +20,14 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.network import client_ip
 from core.exceptions import ApplicationError
 from shop import payments, selectors
 from shop.context_processors import cart_item_count, cart_to_fill, current_cart
 from shop.forms import CartAddForm, CartLineForm, CheckoutForm, PaymentRetryForm, first_error
 from shop.models import Address, Cart, Coupon, Order, ProductImage, ShippingMethod
 from shop.payments.base import InvalidWebhook
+from shop.ratelimit import rate_limits_consume
 from shop.services.addresses import address_save_from_checkout
 from shop.services.cart import (
     cart_add,
@@ -356,6 +358,17 @@ def checkout(request):
         coupon_code = (request.POST.get("coupon_code") or "").strip()
         response = _render_checkout(request, form, cart)
         if coupon_code and "coupon_code" in form.errors:
+def _guest_checkout_allowed(request, email: str) -> bool:
+    """Guest orders mail their confirmation to any address typed in: limited
+    per client address and per email (SHOP_RATE_LIMITS; fails open when the
+    cache is down). Members order under their own account, unlimited here."""
+    if request.user.is_authenticated:
+        return True
+    return rate_limits_consume(
+        hits={"guest_checkout_ip": client_ip(request), "guest_checkout_email": email}
+    )
+
+
             response.status_code = 400
         return response
     if not form.is_valid():
@@ -389,6 +402,15 @@ def checkout(request):
         return _render_checkout(request, form, cart, status=exc.status_code)
 
     remember_order(request, order)
+    if not _guest_checkout_allowed(request, data["email"]):
+        form.add_error(
+            None,
+            _(
+                "Too many orders from here in a short time. Wait a while and try "
+                "again, or sign in to order with your account."
+            ),
+        )
+        return _render_checkout(request, form, cart, status=429)
     if data.get("save_address") and form.chosen_address() is None and form.shipping_address():
         try:
             address_save_from_checkout(user=request.user, data=form.shipping_address())
