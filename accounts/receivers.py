@@ -10,8 +10,11 @@ from allauth.account.signals import (
     user_signed_up,
 )
 from django.dispatch import receiver
+from django_structlog.signals import bind_extra_request_metadata
+from structlog.contextvars import bind_contextvars
 
 from accounts.events import EmailVerified, UserSignedUp
+from accounts.network import client_ip
 from accounts.services import api_tokens_revoke_all
 from core.events import publish
 
@@ -31,3 +34,10 @@ def on_email_confirmed(sender, request, email_address, **kwargs) -> None:
 @receiver(password_set)
 def on_password_replaced(sender, request, user, **kwargs) -> None:
     api_tokens_revoke_all(user=user)
+
+
+@receiver(bind_extra_request_metadata)
+def on_request_log_context(sender, request, **kwargs) -> None:
+    """Request logs name the client the rate limits see (accounts.network),
+    not django-structlog's guess from the left-most, forgeable X-Forwarded-For."""
+    bind_contextvars(ip=client_ip(request))

@@ -107,3 +107,26 @@ def test_a_forwarded_value_that_is_not_an_address_falls_back_to_the_peer(behind_
     request = RequestFactory().get("/", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR="unknown")
 
     assert client_ip(request) == PROXY
+
+
+@pytest.mark.parametrize(
+    ("trusted", "expected"), [(0, PROXY), (1, CLIENT_A)], ids=["no proxy", "one proxy"]
+)
+def test_request_logs_name_the_client_the_limits_see(settings, trusted, expected):
+    # given: a client that forges a left-most address
+    import structlog
+    from django_structlog.middlewares.request import RequestMiddleware
+
+    settings.KAMPUNG_TRUSTED_PROXIES = trusted
+    request = RequestFactory().get(
+        "/", REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=f"192.0.2.66, {CLIENT_A}"
+    )
+    middleware = RequestMiddleware(lambda request: None)
+
+    # when
+    structlog.contextvars.clear_contextvars()
+    middleware.prepare(request)
+
+    # then
+    assert structlog.contextvars.get_contextvars()["ip"] == expected
+    structlog.contextvars.clear_contextvars()
