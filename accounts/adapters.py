@@ -3,17 +3,24 @@ from __future__ import annotations
 import uuid
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core.internal import ratelimit as ratelimit_impl
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
+from accounts import lockout
 from accounts.models import User
 from accounts.network import client_ip
 from core.mailer import email_record_message
 
 EMAIL_MAX_LENGTH = User._meta.get_field("email").max_length
+
+
+def _login_of(credentials: dict) -> str:
+    value = credentials.get("email") or credentials.get("username") or ""
+    return value.strip().lower() if isinstance(value, str) else ""
 
 
 class _MailSite:
@@ -88,6 +95,48 @@ class AccountAdapter(DefaultAccountAdapter):
         password reset clears the key for the address it is done from."""
         key = super()._get_login_attempts_cache_key(request, **credentials)
         return f"{key}:{client_ip(request)}"
+
+    def pre_authenticate(self, request, **credentials) -> None:
+        """allauth's limits (per address, per address and account), then the
+        account-wide limit for browsers not known for this account
+        (accounts.lockout). Counted only when allauth's pass, and rolled back
+        with them on a successful sign-in."""
+        super().pre_authenticate(request, **credentials)
+        login = _login_of(credentials)
+        if not login or lockout.device_known_for(request, login):
+            return
+        usage = ratelimit_impl.consume(
+            request,
+            app="allauth.account",
+            action=lockout.UNKNOWN_DEVICE_ACTION,
+            config=lockout.unknown_device_rates(),
+            key=self._account_key(request, login),
+        )
+        if usage is None:
+            raise self.validation_error("too_many_login_attempts")
+        self._login_failed_rl_usage.usage.extend(usage.usage)
+
+    def _delete_login_attempts_cached_email(self, request, **credentials) -> None:
+        """A successful password reset also clears the account-wide limit."""
+        super()._delete_login_attempts_cached_email(request, **credentials)
+        login = _login_of(credentials)
+        if login:
+            ratelimit_impl.clear(
+                request,
+                app="allauth.account",
+                action=lockout.UNKNOWN_DEVICE_ACTION,
+                config=lockout.unknown_device_rates(),
+                key=self._account_key(request, login),
+            )
+
+    @staticmethod
+    def _account_key(request, login: str) -> str:
+        return f"account:{login}"
+
+    def post_login(self, request, user, **kwargs):
+        response = super().post_login(request, user, **kwargs)
+        lockout.device_remember(request, response, user.email)
+        return response
 
     def is_open_for_signup(self, request) -> bool:
         return getattr(settings, "ACCOUNT_ALLOW_SIGNUP", True)

@@ -4,11 +4,13 @@ visitor sees."""
 from __future__ import annotations
 
 from django.conf import settings
+from django.core import signing
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.urls import reverse
+from django.utils.crypto import salted_hmac
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
@@ -66,3 +68,59 @@ def lockout_response(request, original_response=None, credentials=None) -> HttpR
         response = render(request, settings.AXES_LOCKOUT_TEMPLATE, context, status=429)
     response["Retry-After"] = str(retry_after)
     return response
+
+
+# ---------------------------------------------------------- known devices
+# Per-account slowing without locking the owner out (OWASP's "device
+# cookies"): failed logins for an account from browsers that never signed
+# in to it are limited account-wide (ACCOUNT_UNKNOWN_DEVICE_LOGIN_FAILED,
+# across every address, so guessing from many addresses is slowed too); a
+# browser that signed in to the account before carries a signed cookie for it
+# and is limited only per address. The owner on a new device can still sign
+# in by emailed code or reset the password.
+KNOWN_DEVICE_COOKIE = "kampung_device"
+KNOWN_DEVICE_SALT = "accounts.known-device"
+KNOWN_DEVICE_MAX_AGE = 365 * 86400
+KNOWN_DEVICE_MAX_ACCOUNTS = 5
+UNKNOWN_DEVICE_ACTION = "login_failed_unknown_device"
+
+
+def _account_mark(login: str) -> str:
+    return salted_hmac(KNOWN_DEVICE_SALT, login.strip().lower(), algorithm="sha256").hexdigest()[
+        :16
+    ]
+
+
+def _known_marks(request) -> list[str]:
+    try:
+        value = request.get_signed_cookie(
+            KNOWN_DEVICE_COOKIE, salt=KNOWN_DEVICE_SALT, max_age=KNOWN_DEVICE_MAX_AGE
+        )
+    except (KeyError, signing.BadSignature):
+        return []
+    return [mark for mark in value.split(",") if mark][:KNOWN_DEVICE_MAX_ACCOUNTS]
+
+
+def device_known_for(request, login: str) -> bool:
+    return bool(login) and _account_mark(login) in _known_marks(request)
+
+
+def device_remember(request, response, login: str) -> None:
+    """After a successful sign-in: this browser is known for `login`."""
+    if not login or response is None or not hasattr(response, "set_signed_cookie"):
+        return
+    mark = _account_mark(login)
+    marks = [mark, *(m for m in _known_marks(request) if m != mark)]
+    response.set_signed_cookie(
+        KNOWN_DEVICE_COOKIE,
+        ",".join(marks[:KNOWN_DEVICE_MAX_ACCOUNTS]),
+        salt=KNOWN_DEVICE_SALT,
+        max_age=KNOWN_DEVICE_MAX_AGE,
+        secure=settings.SESSION_COOKIE_SECURE or request.is_secure(),
+        httponly=True,
+        samesite="Lax",
+    )
+
+
+def unknown_device_rates() -> dict[str, str]:
+    return {UNKNOWN_DEVICE_ACTION: settings.ACCOUNT_UNKNOWN_DEVICE_LOGIN_FAILED}

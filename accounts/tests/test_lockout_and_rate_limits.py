@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import re
+
 import pytest
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.core import mail
 from django.core.cache import cache
+from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
@@ -204,3 +207,83 @@ def test_the_guessing_address_stays_slowed_down_on_that_account(client):
     # then
     assert response.status_code in {200, 429}
     assert "_auth_user_id" not in attacker.session
+
+
+def _attempt(ip: str, email: str, password: str, client=None):
+    client = client or Client(REMOTE_ADDR=ip)
+    response = client.post(
+        reverse("account_login"), {"login": email, "password": password}, REMOTE_ADDR=ip
+    )
+    return client, response
+
+
+def test_guessing_one_account_from_many_addresses_is_slowed_account_wide(settings):
+    # given: one wrong password from each of 20 addresses (every per-address
+    # limit untouched)
+    settings.ACCOUNT_UNKNOWN_DEVICE_LOGIN_FAILED = "20/h/key"
+    UserFactory(email="member@example.com")
+    for i in range(20):
+        _attempt(f"203.0.113.{i}", "member@example.com", "wrong")
+
+    # when: a 21st address tries, even with the right password
+    client, response = _attempt("203.0.113.99", "member@example.com", PASSWORD)
+
+    # then
+    assert b"Too many failed login attempts" in response.content
+    assert "_auth_user_id" not in client.session
+
+
+def test_the_owners_known_browser_signs_in_while_the_account_is_being_guessed(settings):
+    # given: the owner signed in from this browser before
+    settings.ACCOUNT_UNKNOWN_DEVICE_LOGIN_FAILED = "20/h/key"
+    owner = UserFactory(email="member@example.com")
+    browser, first = _attempt(OWNER_IP, "member@example.com", PASSWORD)
+    assert first.status_code == 302
+    browser.post(reverse("account_logout"))  # (Client.logout() would drop the cookies)
+    for i in range(25):
+        _attempt(f"203.0.113.{i}", "member@example.com", "wrong")
+
+    # when
+    _, response = _attempt(OWNER_IP, "member@example.com", PASSWORD, client=browser)
+
+    # then
+    assert response.status_code == 302
+    assert int(browser.session["_auth_user_id"]) == owner.pk
+
+
+def test_another_accounts_known_browser_cookie_does_not_count(settings):
+    # given: this browser is known for another account only
+    settings.ACCOUNT_UNKNOWN_DEVICE_LOGIN_FAILED = "20/h/key"
+    UserFactory(email="member@example.com")
+    UserFactory(email="attacker@example.com")
+    browser, _ = _attempt(ATTACKER_IP, "attacker@example.com", PASSWORD)
+    browser.post(reverse("account_logout"))
+    for i in range(20):
+        _attempt(f"203.0.113.{i}", "member@example.com", "wrong")
+
+    # when
+    _, response = _attempt("198.51.100.77", "member@example.com", PASSWORD, client=browser)
+
+    # then
+    assert b"Too many failed login attempts" in response.content
+
+
+def test_a_password_reset_lifts_the_account_wide_limit(settings):
+    # given: the account is being guessed from many addresses
+    settings.ACCOUNT_UNKNOWN_DEVICE_LOGIN_FAILED = "20/h/key"
+    UserFactory(email="member@example.com", verified=True)
+    for i in range(20):
+        _attempt(f"203.0.113.{i}", "member@example.com", "wrong")
+    owner = Client(REMOTE_ADDR=OWNER_IP)
+    owner.post(reverse("account_reset_password"), {"email": "member@example.com"})
+    link = re.search(r"https?://[^/\s]+(\S*/accounts/password/reset/key/\S*)", mail.outbox[-1].body)
+    form = owner.get(link.group(1), follow=True)
+    new_password = "a-brand-new-password-42"
+    owner.post(form.redirect_chain[-1][0], {"password1": new_password, "password2": new_password})
+
+    # when: the owner signs in on that new device
+    _, response = _attempt(OWNER_IP, "member@example.com", new_password, client=owner)
+
+    # then
+    assert response.status_code == 302
+    assert "_auth_user_id" in owner.session

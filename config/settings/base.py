@@ -208,6 +208,11 @@ SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
 SOCIALACCOUNT_LOGIN_ON_GET = False
 
 
+# Failed logins for one account from browsers that never signed in to it,
+# counted across every address (accounts.lockout: known devices).
+ACCOUNT_UNKNOWN_DEVICE_LOGIN_FAILED = env.str(
+    "ACCOUNT_UNKNOWN_DEVICE_LOGIN_FAILED", default="20/h/key"
+)
 def _social_providers() -> dict:
     """Social login providers switched on by their client id in the environment."""
     providers = {}
