@@ -67,14 +67,17 @@ def test_login_without_a_session_cart_changes_no_cart(client):
     assert not Cart.objects.exists()
 
 
-def test_guest_order_is_attached_when_the_same_email_is_verified(client):
+def test_guest_order_is_attached_when_the_same_email_is_verified(
+    client, django_capture_on_commit_callbacks
+):
     # given
     mine = _guest_order("shopper@example.com")
     someone_elses = _guest_order("other@example.com")
-    client.post(
-        reverse("account_signup"),
-        {"email": "Shopper@Example.com", "password1": PASSWORD, "password2": PASSWORD},
-    )
+    with django_capture_on_commit_callbacks(execute=True):  # the mail is sent after commit
+        client.post(
+            reverse("account_signup"),
+            {"email": "Shopper@Example.com", "password1": PASSWORD, "password2": PASSWORD},
+        )
     mine.refresh_from_db()
     assert mine.user is None  # not before the address is proven
     link = re.search(r"https?://[^/\s]+(\S*/accounts/confirm-email/\S*)", mail.outbox[-1].body)
