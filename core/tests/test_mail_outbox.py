@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.contrib import admin
 from django.core import mail
@@ -213,6 +214,55 @@ def test_a_claimed_email_whose_worker_died_is_sent_once_after_its_lease(
     email.refresh_from_db()
     assert email.status == S.SENT
     assert email.attempts == 2
+
+
+def test_a_send_stopped_by_its_soft_time_limit_stays_retryable(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    # given a send that runs into the task's soft time limit mid-conversation
+    def too_slow(email):
+        raise SoftTimeLimitExceeded
+
+    monkeypatch.setattr(mailer, "_deliver", too_slow)
+    with django_capture_on_commit_callbacks(execute=False):
+        email = _record()
+
+    # when
+    with pytest.raises(SoftTimeLimitExceeded):
+        mailer.email_send(email_id=email.pk)
+
+    # then it is not left half-done: failed, with its retry scheduled
+    email.refresh_from_db()
+    assert email.status == S.FAILED
+    assert email.claim_token is None
+    assert email.next_attempt_at > timezone.now()
+    assert mail.outbox == []
+
+
+def test_a_soft_time_limit_after_the_server_accepted_still_marks_the_email_sent(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    # given the soft limit fires just as the send is being marked
+    marks = []
+    mark = mailer._mark
+
+    def interrupted_once(*args, **kwargs):
+        if not marks:
+            marks.append(1)
+            raise SoftTimeLimitExceeded
+        return mark(*args, **kwargs)
+
+    monkeypatch.setattr(mailer, "_mark", interrupted_once)
+    with django_capture_on_commit_callbacks(execute=False):
+        email = _record()
+
+    # when
+    with pytest.raises(SoftTimeLimitExceeded):
+        mailer.email_send(email_id=email.pk)
+
+    # then the message that went out is recorded as sent, never resent
+    assert len(mail.outbox) == 1
+    assert OutgoingEmail.objects.get(pk=email.pk).status == S.SENT
 
 
 def test_an_email_killing_its_worker_every_time_ends_dead(
