@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.conf import settings as django_settings
 from django.test import Client
 from playwright.sync_api import Page, expect
@@ -159,13 +160,15 @@ def test_sold_out_size_offers_the_back_in_stock_form(page: Page, live_server):
     alert.get_by_label("Email").fill("fan@example.com")
     alert.get_by_role("button", name="Notify me").click()
 
-    # then they are back on the product with a confirmation
+    # then they are back on the product, asked to confirm from their inbox
+    # (nobody can subscribe a stranger's address)
     expect(page.get_by_role("status").or_(page.locator(".message-success"))).to_contain_text(
-        "We will email you when it is back in stock."
+        "Check your inbox: follow the link we sent to turn the alert on."
     )
     assert page.url == base + product.get_absolute_url()
     alert_row = StockAlert.objects.get()
     assert (alert_row.variant_id, alert_row.email) == (xl.pk, "fan@example.com")
+    assert alert_row.confirmed_at is None
 
 
 def _sign_in(page: Page, live_server, user) -> None:
@@ -181,9 +184,11 @@ def test_signed_in_shopper_saves_to_wishlist_and_asks_for_an_alert(page: Page, l
     base = live_server.url
     product = sold_out_sarong()
     user = UserFactory(email="dewi@example.com", display_name="Dewi")
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     _sign_in(page, live_server, user)
 
-    # given the sold-out product: adding is off, the alert is one click
+    # given the sold-out product: adding is off, the alert for their verified
+    # address is one click
     page.goto(base + product.get_absolute_url())
     expect(page.get_by_role("button", name="Add to cart")).to_be_disabled()
     alert = page.locator("[data-stock-alert]")
