@@ -369,3 +369,17 @@ def enqueue_email(email_id: int, *, force: bool = False) -> bool:
         logger.warning("email_enqueue_failed", email_id=email_id, error=repr(exc))
         return False
     return True
+
+
+def emails_prune(*, older_than_days: int | None = None) -> int:
+    """Delete sent and dead emails last touched more than MAIL_KEEP_DAYS ago:
+    they hold addresses, names and order details. (Their keys go with them;
+    the events that could record them again are pruned sooner.)"""
+    days = settings.MAIL_KEEP_DAYS if older_than_days is None else older_than_days
+    cutoff = timezone.now() - timedelta(days=days)
+    deleted, _ = OutgoingEmail.objects.filter(
+        status__in=[Status.SENT, Status.DEAD], updated_at__lt=cutoff
+    ).delete()
+    if deleted:
+        logger.info("emails_pruned", count=deleted, older_than_days=days)
+    return deleted

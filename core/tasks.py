@@ -44,3 +44,8 @@ def send_email(email_id: int) -> bool:
 @shared_task(acks_late=True, ignore_result=True, soft_time_limit=60, time_limit=90)
 def send_due_emails() -> int:
     return mailer.email_send_due()
+
+
+@shared_task(acks_late=True, ignore_result=True, soft_time_limit=120, time_limit=150)
+def prune_emails() -> int:
+    return mailer.emails_prune()

@@ -337,6 +337,8 @@ SESSION_COOKIE_HTTPONLY = True
 # Sessions are read from the cache (Redis when configured) and written through
 # to the database: a visitor with a cart costs no session query per page.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# Sent and dead emails are deleted after this many days (they hold addresses).
+MAIL_KEEP_DAYS = env.int("MAIL_KEEP_DAYS", default=90)
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -452,6 +454,7 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- Logging (structlog) ------------------------------------------------------
+    "prune-emails": {"task": "core.tasks.prune_emails", "schedule": 3600.0},
 LOG_JSON = env.bool("LOG_JSON", default=False)
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 

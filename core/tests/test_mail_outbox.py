@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from core import mailer
 from core.models import OutgoingEmail
-from core.tasks import send_due_emails, send_email
+from core.tasks import prune_emails, send_due_emails, send_email
 
 pytestmark = pytest.mark.django_db
 
@@ -342,6 +342,30 @@ def test_a_sensitive_email_sends_no_marker_header_and_its_bodies_are_erased_once
     email.refresh_from_db()
     assert email.status == S.SENT
     assert email.body_text == email.body_html == ""
+
+
+def test_old_sent_and_dead_emails_are_pruned_and_everything_else_is_kept(
+    django_capture_on_commit_callbacks,
+):
+    # given
+    with django_capture_on_commit_callbacks(execute=True):
+        _record(key="a:old")
+        fresh_sent = _record(key="a:fresh")
+    with django_capture_on_commit_callbacks(execute=False):
+        old_dead = _record(key="b:dead")
+        _record(key="b:pending")
+    OutgoingEmail.objects.filter(pk=old_dead.pk).update(status=S.DEAD)
+    long_ago = timezone.now() - timedelta(days=settings.MAIL_KEEP_DAYS + 1)
+    OutgoingEmail.objects.exclude(pk=fresh_sent.pk).update(updated_at=long_ago)
+
+    # when the hourly task runs
+    assert prune_emails.delay().get() == 2
+
+    # then an email not yet sent is never pruned, however old
+    assert set(OutgoingEmail.objects.values_list("key", flat=True)) == {"a:fresh", "b:pending"}
+    assert "core.tasks.prune_emails" in {
+        entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()
+    }
 
 
 def test_a_key_longer_than_the_column_is_refused_before_anything_is_written():
