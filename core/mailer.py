@@ -33,7 +33,7 @@ from functools import partial
 import structlog
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
-from django.core import mail
+from django.core import checks, mail
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
@@ -383,3 +383,21 @@ def emails_prune(*, older_than_days: int | None = None) -> int:
     if deleted:
         logger.info("emails_pruned", count=deleted, older_than_days=days)
     return deleted
+
+
+@checks.register(checks.Tags.compatibility)
+def check_send_lease(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """The lease on a claimed email must outlast the send task's hard time
+    limit, or a second worker could send it while the first still is."""
+    from core.tasks import send_email
+
+    if send_email.time_limit < settings.MAIL_SEND_LEASE_SECONDS:
+        return []
+    return [
+        checks.Error(
+            f"MAIL_SEND_LEASE_SECONDS ({settings.MAIL_SEND_LEASE_SECONDS}) must be longer "
+            f"than the send task's hard time limit ({send_email.time_limit} s).",
+            hint="Raise MAIL_SEND_LEASE_SECONDS or lower MAIL_SEND_SOFT_TIME_LIMIT.",
+            id="core.E010",
+        )
+    ]

@@ -386,6 +386,19 @@ def test_the_send_task_lease_outlasts_its_hard_time_limit_and_every_task_is_boun
     }
 
 
+def test_a_lease_shorter_than_the_send_tasks_hard_limit_fails_the_system_check(settings):
+    # given
+    settings.MAIL_SEND_LEASE_SECONDS = send_email.time_limit
+
+    # when
+    errors = mailer.check_send_lease()
+
+    # then
+    assert [error.id for error in errors] == ["core.E010"]
+    settings.MAIL_SEND_LEASE_SECONDS = send_email.time_limit + 1
+    assert mailer.check_send_lease() == []
+
+
 # --- admin ------------------------------------------------------------------
 
 
