@@ -202,17 +202,17 @@ ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,5/5m/key",
     "confirm_email": "1/3m/key",
 }
+# Failed logins for one account from browsers that never signed in to it,
+# counted across every address (accounts.lockout: known devices).
+ACCOUNT_UNKNOWN_DEVICE_LOGIN_FAILED = env.str(
+    "ACCOUNT_UNKNOWN_DEVICE_LOGIN_FAILED", default="20/h/key"
+)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = SITE_NAME
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
 SOCIALACCOUNT_LOGIN_ON_GET = False
 
 
-# Failed logins for one account from browsers that never signed in to it,
-# counted across every address (accounts.lockout: known devices).
-ACCOUNT_UNKNOWN_DEVICE_LOGIN_FAILED = env.str(
-    "ACCOUNT_UNKNOWN_DEVICE_LOGIN_FAILED", default="20/h/key"
-)
 def _social_providers() -> dict:
     """Social login providers switched on by their client id in the environment."""
     providers = {}
@@ -369,6 +369,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_CLASSES": ["core.api.throttling.WriteRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"writes": env.str("API_WRITE_RATE", default="60/min")},
+    "NUM_PROXIES": KAMPUNG_TRUSTED_PROXIES,
     "EXCEPTION_HANDLER": "core.api.exceptions.exception_handler",
     "DEFAULT_VERSIONING_CLASS": None,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -383,7 +384,6 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
-    "NUM_PROXIES": KAMPUNG_TRUSTED_PROXIES,
 }
 
 # --- Celery and the event outbox ----------------------------------------------

@@ -331,6 +331,17 @@ def _render_checkout(
     return render(request, "shop/checkout/checkout.html", context, status=status)
 
 
+def _guest_checkout_allowed(request, email: str) -> bool:
+    """Guest orders mail their confirmation to any address typed in: limited
+    per client address and per email (SHOP_RATE_LIMITS; fails open when the
+    cache is down). Members order under their own account, unlimited here."""
+    if request.user.is_authenticated:
+        return True
+    return rate_limits_consume(
+        hits={"guest_checkout_ip": client_ip(request), "guest_checkout_email": email}
+    )
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def checkout(request):
@@ -358,23 +369,21 @@ def checkout(request):
         coupon_code = (request.POST.get("coupon_code") or "").strip()
         response = _render_checkout(request, form, cart)
         if coupon_code and "coupon_code" in form.errors:
-def _guest_checkout_allowed(request, email: str) -> bool:
-    """Guest orders mail their confirmation to any address typed in: limited
-    per client address and per email (SHOP_RATE_LIMITS; fails open when the
-    cache is down). Members order under their own account, unlimited here."""
-    if request.user.is_authenticated:
-        return True
-    return rate_limits_consume(
-        hits={"guest_checkout_ip": client_ip(request), "guest_checkout_email": email}
-    )
-
-
             response.status_code = 400
         return response
     if not form.is_valid():
         return _render_checkout(request, form, cart, status=400)
 
     data = form.cleaned_data
+    if not _guest_checkout_allowed(request, data["email"]):
+        form.add_error(
+            None,
+            _(
+                "Too many orders from here in a short time. Wait a while and try "
+                "again, or sign in to order with your account."
+            ),
+        )
+        return _render_checkout(request, form, cart, status=429)
     shipping = data.get("shipping_method")
     try:
         order = checkout_place_order(
@@ -402,15 +411,6 @@ def _guest_checkout_allowed(request, email: str) -> bool:
         return _render_checkout(request, form, cart, status=exc.status_code)
 
     remember_order(request, order)
-    if not _guest_checkout_allowed(request, data["email"]):
-        form.add_error(
-            None,
-            _(
-                "Too many orders from here in a short time. Wait a while and try "
-                "again, or sign in to order with your account."
-            ),
-        )
-        return _render_checkout(request, form, cart, status=429)
     if data.get("save_address") and form.chosen_address() is None and form.shipping_address():
         try:
             address_save_from_checkout(user=request.user, data=form.shipping_address())
@@ -440,6 +440,7 @@ def _pay(request, order: Order, *, card_number: str) -> HttpResponse:
 
 @never_cache
 @require_GET
+@explains_expired_links
 def checkout_complete(request, number: str):
     order = accessible_order(request, number)
     return render(request, "shop/checkout/complete.html", order_context(request, order))
@@ -457,6 +458,7 @@ def _other_gateways(order: Order) -> list:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@explains_expired_links
 def order_pay(request, number: str):
     """Retry a declined card on the same pending order, or pay it another way."""
     order = accessible_order(request, number)
@@ -468,7 +470,6 @@ def order_pay(request, number: str):
         return _switch_gateway(request, order, access_key)
     form = PaymentRetryForm(request.POST or None)
     status = 200
-@explains_expired_links
     if request.method == "POST":
         if form.is_valid():
             try:
@@ -486,7 +487,6 @@ def order_pay(request, number: str):
             form = PaymentRetryForm(data={})
             form.is_valid()
             form.errors["card_number"] = form.error_class(
-@explains_expired_links
                 [result.message or _("The payment did not go through.")]
             )
             status = 402
