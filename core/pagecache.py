@@ -19,11 +19,15 @@ anonymous and has no pending flash message: a cookieless visitor, or an
 anonymous one with a session (e.g. a cart, whose header badge the view fills
 as a hole). Signed-in users always get a fresh render.
 
-Freshness: every stored page is keyed by a *generation* number of its
-namespace; writes that change what the pages show call `bump(namespace)`
-after their transaction commits, which orphans every page of the old
-generation at once. `settings.PAGE_CACHE_SECONDS` is the backstop TTL (and
-0 turns the cache off).
+Freshness: every stored page records the *generation* numbers of the
+namespaces it depends on (its own namespace, plus e.g. one per product it
+shows in detail); writes that change what pages show call `bump(namespace)`
+after their transaction commits, which orphans every page that depends on
+it, and only those. A miss caused by a bump says so in the response's
+`X-Page-Cache-Stale` header (the namespaces that moved), and every bump logs
+`page_cache_bumped`. `settings.PAGE_CACHE_SECONDS` is the backstop TTL (and
+0 turns the cache off); it also bounds how long a page can stay stale when a
+bump is lost because the cache was unreachable.
 
 Usage in a view:
 
@@ -42,6 +46,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import structlog
 from django.conf import settings
 from django.contrib import messages
 from django.core.cache import cache
@@ -57,7 +62,9 @@ from django.utils.translation import get_language
 CSRF_HOLE = "kampungholecsrf7f3a9c"
 NONCE_HOLE = "kampungholenonce5e21b8"
 
-_CACHE_VERSION = 2  # bump when the stored format changes
+_CACHE_VERSION = 3  # bump when the stored format changes
+
+logger = structlog.get_logger(__name__)
 
 
 def hole(name: str) -> str:
@@ -82,20 +89,31 @@ def generation(namespace: str) -> int:
     return int(value)
 
 
-def bump(namespace: str) -> None:
-    """Orphan every cached page of `namespace`. Call it for any write that
-    changes what those pages show; inside a transaction it runs after the
-    commit (a page rendered before the commit must not be stored under the
-    new generation)."""
+def bump(*namespaces: str, reason: str = "") -> None:
+    """Orphan every cached page that depends on one of `namespaces`. Call it
+    for any write that changes what those pages show; inside a transaction it
+    runs after the commit (a page rendered before the commit must not be
+    stored under the new generation).
+
+    It never raises into the caller's request: the write has committed, and a
+    cache that fails here costs at most `PAGE_CACHE_SECONDS` of staleness."""
+    if not namespaces:
+        return
 
     def _bump() -> None:
-        key = _generation_key(namespace)
         try:
-            cache.incr(key)
-        except ValueError:  # missing: start a fresh, never-used generation
-            cache.set(key, time.time_ns() // 1_000_000, timeout=None)
+            for namespace in namespaces:
+                key = _generation_key(namespace)
+                try:
+                    cache.incr(key)
+                except ValueError:  # missing: start a fresh, never-used generation
+                    cache.set(key, time.time_ns() // 1_000_000, timeout=None)
+        except Exception:
+            logger.warning("page_cache_bump_failed", namespaces=namespaces, exc_info=True)
+            return
+        logger.info("page_cache_bumped", namespaces=namespaces, reason=reason)
 
-    transaction.on_commit(_bump)
+    transaction.on_commit(_bump, robust=True)
 
 
 def request_is_cacheable(request: HttpRequest) -> bool:
@@ -135,13 +153,17 @@ class PageCache:
         namespace: str,
         params: tuple[str, ...] = (),
         allow: bool = True,
+        depends: tuple[str, ...] = (),
     ) -> None:
         self.request = request
         self.namespace = namespace
+        # The page is fresh while none of these namespaces was bumped.
+        self.namespaces = (namespace, *depends)
         self.params = params
         self.enabled = allow and request_is_cacheable(request) and self._params_ok()
         self._key: str | None = None
-        self._generation: int | None = None
+        self._generations: tuple[int, ...] | None = None
+        self._stale: list[str] = []
 
     def _params_ok(self) -> bool:
         query = self.request.GET
@@ -170,18 +192,29 @@ class PageCache:
         return {"csrf_token": CSRF_HOLE, CSP_CONTEXT_KEY: NONCE_HOLE}
 
     def get(self) -> tuple[HttpResponse, dict[str, Any]] | None:
-        """The stored page if it belongs to the current generation. One cache
-        round trip reads both the generation and the page."""
+        """The stored page if it belongs to the current generations. One cache
+        round trip reads the generations and the page."""
         if not self.enabled:
             return None
-        generation_key = _generation_key(self.namespace)
-        found = cache.get_many([generation_key, self.key])
-        current = found.get(generation_key)
-        self._generation = int(current) if current is not None else generation(self.namespace)
+        keys = [_generation_key(namespace) for namespace in self.namespaces]
+        found = cache.get_many([*keys, self.key])
+        self._generations = tuple(
+            int(found[key]) if found.get(key) is not None else generation(namespace)
+            for key, namespace in zip(keys, self.namespaces, strict=True)
+        )
         stored = found.get(self.key)
-        if stored is None or stored[0] != self._generation:
+        if stored is None:
             return None
-        _generation, content, content_type, meta = stored
+        if stored[0] != self._generations:
+            self._stale = [
+                namespace
+                for namespace, old, new in zip(
+                    self.namespaces, stored[0], self._generations, strict=False
+                )
+                if old != new
+            ]
+            return None
+        _generations, content, content_type, meta = stored
         response = HttpResponse(content, content_type=content_type)
         response["X-Page-Cache"] = "hit"
         return self._fill_standard(response), meta
@@ -194,14 +227,16 @@ class PageCache:
         it was rendered, so a write that committed meanwhile orphans it."""
         meta = dict(meta or {})
         if self.enabled and response.status_code == 200 and not response.streaming:
-            if self._generation is None:
-                self._generation = generation(self.namespace)
+            if self._generations is None:
+                self._generations = tuple(generation(ns) for ns in self.namespaces)
             cache.set(
                 self.key,
-                (self._generation, response.content, response["Content-Type"], meta),
+                (self._generations, response.content, response["Content-Type"], meta),
                 timeout=settings.PAGE_CACHE_SECONDS,
             )
             response["X-Page-Cache"] = "miss"
+            if self._stale:
+                response["X-Page-Cache-Stale"] = " ".join(self._stale)
         return self._fill_standard(response), meta
 
     def fill(

@@ -53,6 +53,7 @@ from shop.models import (
     WebhookReceipt,
     WishlistItem,
 )
+from shop.cache import catalog_changed
 from shop.services import orders as order_services
 from shop.services.catalog import (
     product_image_add,
@@ -131,17 +132,49 @@ def _action_page(modeladmin, request, queryset, *, form, action: str, title: str
 # --- Catalog --------------------------------------------------------------------------
 
 
+class CatalogueEditAdminMixin:
+    """Saving, moving or deleting something the storefront shows (a category's
+    or a brand's name, a category's place in the tree, a product) orphans the
+    cached storefront pages after the commit, and says so."""
+
+    def _catalogue_edited(self, request, what) -> None:
+        catalog_changed(reason=f"{self.model._meta.model_name} {what} edited in the admin")
+        self.message_user(
+            request,
+            _("Storefront pages that show it are rendered afresh from now on."),
+            messages.INFO,
+        )
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        self._catalogue_edited(request, obj.pk)
+
+    def delete_model(self, request, obj):
+        pk = obj.pk
+        super().delete_model(request, obj)
+        self._catalogue_edited(request, pk)
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        self._catalogue_edited(request, "(bulk delete)")
+
+
 @admin.register(Category)
-class CategoryAdmin(TreeAdmin):
+class CategoryAdmin(CatalogueEditAdminMixin, TreeAdmin):
     form = movenodeform_factory(Category)
     list_display = ["name", "slug", "position", "is_active"]
     list_filter = ["is_active"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
 
+    def move_node(self, request):
+        response = super().move_node(request)
+        catalog_changed(reason="category moved in the admin")
+        return response
+
 
 @admin.register(Brand)
-class BrandAdmin(admin.ModelAdmin):
+class BrandAdmin(CatalogueEditAdminMixin, admin.ModelAdmin):
     list_display = ["name", "slug", "product_count"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}

@@ -35,19 +35,49 @@ def test_a_lost_generation_restarts_above_any_used_one():
     assert pagecache.generation("probe") >= old
 
 
-@pytest.mark.parametrize(
-    ("cookies", "method", "cacheable"),
-    [
-        ({}, "get", True),
-        ({"csrftoken": "x", "shop_recent": "1"}, "get", True),
-        ({"sessionid": "abc"}, "get", False),
-        ({"messages": "abc"}, "get", False),
-        ({}, "post", False),
-    ],
-)
-def test_only_cookieless_reads_are_cacheable(cookies, method, cacheable):
+def _request(method: str, cookies: dict, *, signed_in: bool = False, message: bool = False):
+    """A request as the middleware leaves it for a view: a user (anonymous
+    or signed in), a session and the message storage."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import AnonymousUser
+    from django.contrib.messages.storage import default_storage
+    from django.contrib.sessions.backends.db import SessionStore
+
     request = getattr(RequestFactory(), method)("/")
     request.COOKIES.update(cookies)
+    request.session = SessionStore()
+    request.user = (
+        get_user_model().objects.create_user(email="member@example.com", password="x-Pass-123")
+        if signed_in
+        else AnonymousUser()
+    )
+    request._messages = default_storage(request)
+    if message:
+        from django.contrib import messages
+
+        messages.info(request, "Added to your cart.")
+    return request
+
+
+@pytest.mark.parametrize(
+    ("cookies", "method", "options", "cacheable"),
+    [
+        ({}, "get", {}, True),
+        ({"csrftoken": "x", "shop_recent": "1"}, "get", {}, True),
+        # An anonymous shopper with a session (a cart) shares stored pages...
+        ({"sessionid": "abc"}, "get", {}, True),
+        # ...unless signed in, or a message waits for them.
+        ({"sessionid": "abc"}, "get", {"signed_in": True}, False),
+        ({"sessionid": "abc"}, "get", {"message": True}, False),
+        ({"messages": "abc"}, "get", {}, False),
+        ({}, "post", {}, False),
+        ({}, "head", {}, True),
+    ],
+)
+def test_only_anonymous_reads_with_nothing_pending_are_cacheable(
+    cookies, method, options, cacheable
+):
+    request = _request(method, cookies, **options)
 
     assert pagecache.request_is_cacheable(request) is cacheable
 

@@ -125,9 +125,10 @@ def variant_set_stock(*, variant_id: int, stock: int) -> bool:
     from core.events import publish
     from shop.events import VariantBackInStock
 
+    # stock_set keeps in_stock and the cached pages in step; nothing else
+    # that product_refresh recomputes depends on stock.
     back = stock_set(variant_id=variant_id, stock=stock)
     variant = Variant.objects.get(pk=variant_id)
-    product_refresh(product_id=variant.product_id)
     if back:
         publish(VariantBackInStock(variant_id=variant.pk, product_id=variant.product_id))
     return back

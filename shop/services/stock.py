@@ -14,7 +14,7 @@ from django.db.models import Exists, F, OuterRef
 from django.utils.translation import gettext as _
 
 from core.exceptions import ApplicationError
-from shop.cache import catalog_changed
+from shop.cache import catalog_changed, product_pages_changed
 from shop.models import Product, Variant
 
 
@@ -51,16 +51,27 @@ def lock_variants(variant_ids: Iterable[int]) -> dict[int, Variant]:
 
 def _refresh_in_stock(variants: Iterable[Variant]) -> None:
     """Keep the listing pages' denormalised Product.in_stock in step with a
-    stock move (products updated in pk order, like the variants)."""
+    stock move (products updated in pk order, like the variants), and orphan
+    the cached pages that show it: the moved products' own pages (their stock
+    labels) always; every catalogue page only when a product's in-stock
+    state flipped (its "Sold out" flag on cards, the in-stock facet)."""
     product_ids = sorted({variant.product_id for variant in variants})
     if not product_ids:
         return
-    catalog_changed()  # stock labels and sold-out states on cached pages
-    Product.objects.filter(pk__in=product_ids).update(
-        in_stock=Exists(
-            Variant.objects.filter(product=OuterRef("pk"), is_active=True, stock__gt=F("reserved"))
-        )
+    in_stock = Exists(
+        Variant.objects.filter(product=OuterRef("pk"), is_active=True, stock__gt=F("reserved"))
     )
+    rows = list(
+        Product.objects.filter(pk__in=product_ids)
+        .annotate(now_in_stock=in_stock)
+        .values_list("slug", "in_stock", "now_in_stock")
+    )
+    Product.objects.filter(pk__in=product_ids).update(in_stock=in_stock)
+    flipped = [slug for slug, was, now in rows if was != now]
+    if flipped:
+        catalog_changed(reason=f"in stock state of {', '.join(flipped)}")
+    else:
+        product_pages_changed(slugs=[slug for slug, _was, _now in rows])
 
 
 def stock_reserve(*, quantities: Mapping[int, int]) -> dict[int, Variant]:
@@ -147,5 +158,5 @@ def stock_set(*, variant_id: int, stock: int) -> bool:
     was_available = variant.available > 0
     variant.stock = stock
     variant.save(update_fields=["stock", "updated_at"])
-    catalog_changed()
+    _refresh_in_stock([variant])
     return not was_available and variant.available > 0

@@ -11,7 +11,13 @@ from django.test import Client
 from django.utils import translation
 
 from shop.services.catalog import products_set_published, variant_set_stock
-from shop.tests.factories import ProductFactory, UserFactory, category_create
+from shop.tests.factories import (
+    BrandFactory,
+    ProductFactory,
+    UserFactory,
+    category_create,
+    order_place,
+)
 from shop.views.catalog import RECENTLY_VIEWED_COOKIE
 
 pytestmark = pytest.mark.django_db
@@ -244,3 +250,124 @@ def test_a_pending_message_is_shown_on_a_fresh_render_not_a_stored_page():
     # then
     assert "X-Page-Cache" not in response
     assert 'class="message' in response.content.decode()
+
+
+@pytest.fixture
+def staff_client(client, monkeypatch):
+    """A superuser; the admin's TOTP check is covered in accounts' tests."""
+    from accounts.admin_site import KampungAdminSite
+
+    monkeypatch.setattr(
+        KampungAdminSite,
+        "has_permission",
+        lambda self, request: request.user.is_active and request.user.is_staff,
+    )
+    client.force_login(UserFactory(email="staff@example.com", is_staff=True, is_superuser=True))
+    return client
+
+
+def _stored(url: str) -> None:
+    _, response = _visit(url)
+    assert response["X-Page-Cache"] in {"miss", "hit"}
+
+
+def test_an_order_orphans_only_the_ordered_products_page(django_capture_on_commit_callbacks):
+    # given: home, a listing and two product pages are stored
+    category = category_create("Batik")
+    ordered = ProductFactory(category=category, name="Ordered Sarong", variant__stock=10)
+    other = ProductFactory(category=category, name="Other Sarong")
+    urls = ["/", "/shop/c/batik/", ordered.get_absolute_url(), other.get_absolute_url()]
+    for url in urls:
+        _stored(url)
+
+    # when: an order holds 2 of 10 units (the product stays in stock)
+    with django_capture_on_commit_callbacks(execute=True):
+        order_place(ordered.variants.get(), gateway="bank_transfer")
+    home, listing, ordered_page, other_page = (_visit(url)[1] for url in urls)
+
+    # then
+    assert ordered_page["X-Page-Cache"] == "miss"
+    assert ordered_page["X-Page-Cache-Stale"] == f"catalog:product:{ordered.slug}"
+    assert [home["X-Page-Cache"], listing["X-Page-Cache"], other_page["X-Page-Cache"]] == [
+        "hit",
+        "hit",
+        "hit",
+    ]
+
+
+def test_selling_the_last_unit_orphans_the_listings_that_flag_it_sold_out(
+    django_capture_on_commit_callbacks,
+):
+    # given
+    category = category_create("Batik")
+    product = ProductFactory(category=category, name="Last Kebaya", variant__stock=2)
+    _stored("/shop/c/batik/")
+
+    # when: the order holds both units: sold out
+    with django_capture_on_commit_callbacks(execute=True):
+        order_place(product.variants.get(), gateway="bank_transfer", quantity=2)
+    _, listing = _visit("/shop/c/batik/")
+
+    # then
+    assert listing["X-Page-Cache"] == "miss"
+    assert listing["X-Page-Cache-Stale"] == "catalog"
+    assert "Sold out" in listing.content.decode()
+
+
+def test_renaming_a_brand_in_the_admin_orphans_the_pages_that_show_it(
+    staff_client, django_capture_on_commit_callbacks
+):
+    # given
+    brand = BrandFactory(name="Old Brand Name")
+    product = ProductFactory(brand=brand)
+    _stored(product.get_absolute_url())
+    _stored("/")
+
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(
+            f"/admin/shop/brand/{brand.pk}/change/",
+            {"name": "New Brand Name", "slug": brand.slug},
+            follow=True,
+        )
+    _, page = _visit(product.get_absolute_url())
+    _, home = _visit("/")
+
+    # then
+    assert response.status_code == 200
+    assert "Storefront pages that show it are rendered afresh" in response.content.decode()
+    assert page["X-Page-Cache"] == home["X-Page-Cache"] == "miss"
+    assert "New Brand Name" in page.content.decode()
+
+
+def test_renaming_a_category_in_the_admin_orphans_its_listing_and_product_pages(
+    staff_client, django_capture_on_commit_callbacks
+):
+    # given
+    category = category_create("Batik")
+    product = ProductFactory(category=category)
+    _stored("/shop/c/batik/")
+    _stored(product.get_absolute_url())
+
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(
+            f"/admin/shop/category/{category.pk}/change/",
+            {
+                "name": "Batik Tulis",
+                "slug": "batik",
+                "position": category.position,
+                "is_active": "on",
+                "description": "",
+                "treebeard_position": "sorted-child",
+                "treebeard_ref_node": "",
+            },
+        )
+    _, listing = _visit("/shop/c/batik/")
+    _, page = _visit(product.get_absolute_url())
+
+    # then
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert listing["X-Page-Cache"] == page["X-Page-Cache"] == "miss"
+    assert "Batik Tulis" in listing.content.decode()
+    assert "Batik Tulis" in page.content.decode()

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_safe
 from core import pagecache
 from core.money import format_money
 from shop import selectors
-from shop.cache import CATALOG, catalog_generation
+from shop.cache import CATALOG, catalog_generation, product_namespace
 from shop.context_processors import cart_item_count
 from shop.forms import ListingForm
 from shop.models import StockAlert, WishlistItem
@@ -224,8 +224,9 @@ def product_list(request: HttpRequest, slug: str | None = None) -> HttpResponse:
 @require_safe
 def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
     # The page is the same for every anonymous visitor; their cart badge and
-    # "recently viewed" are filled into it on every response.
-    page = _page_cache(request)
+    # "recently viewed" are filled into it on every response. A stock move of
+    # this product orphans it without touching other pages (shop/cache.py).
+    page = _page_cache(request, depends=(product_namespace(slug),))
     if (hit := page.get()) is None:
         product = selectors.product_get_for_page(slug=slug, user=request.user)
         if product is None:
