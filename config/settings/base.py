@@ -443,6 +443,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "core.tasks.send_due_emails",
         "schedule": env.float("MAIL_RELAY_INTERVAL", default=30.0),
     },
+    "prune-emails": {"task": "core.tasks.prune_emails", "schedule": 3600.0},
     "flush-product-view-counts": {
         "task": "shop.viewcounts.flush_product_view_counts",
         "schedule": 60.0,
@@ -454,7 +455,6 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- Logging (structlog) ------------------------------------------------------
-    "prune-emails": {"task": "core.tasks.prune_emails", "schedule": 3600.0},
 LOG_JSON = env.bool("LOG_JSON", default=False)
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 
