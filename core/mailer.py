@@ -199,8 +199,9 @@ def email_send(*, email_id: int) -> bool:
     The one unavoidable window: the server has accepted the message (its 250
     after DATA) and the worker dies before step 3 commits. Nothing on this
     side can know the message went out, so it is sent again after the lease.
-    The window is one UPDATE long, and both copies carry the same Message-ID,
-    so mail clients show one message."""
+    The window is one UPDATE long (a failed QUIT after the 250 does not widen
+    it), and both copies carry the same Message-ID, by which many mail
+    systems show them as one."""
     now = timezone.now()
     token = uuid.uuid4()
     claimed = OutgoingEmail.objects.filter(_claimable(now), pk=email_id).update(
@@ -249,8 +250,16 @@ def _deliver(email: OutgoingEmail) -> None:
     if getattr(connection, "timeout", False) is None:
         # An SMTP mailer configured without a timeout would wait forever.
         connection.timeout = settings.MAIL_TIMEOUT
-    with connection:
+    connection.open()
+    try:
         sent = connection.send_messages([message])
+    finally:
+        # Once the server has accepted the message, a failed goodbye (QUIT)
+        # must not make it look unsent, and so be sent again.
+        try:
+            connection.close()
+        except Exception as exc:  # noqa: BLE001 - logged, never a send failure
+            logger.warning("email_close_failed", key=email.key, error=repr(exc))
     if not sent:
         raise RuntimeError("The mail backend sent nothing.")
 
