@@ -386,6 +386,21 @@ def test_the_send_task_lease_outlasts_its_hard_time_limit_and_every_task_is_boun
     }
 
 
+def test_every_project_task_has_a_soft_limit_below_its_hard_limit():
+    from config.celery_app import app
+
+    # given the tasks of this project (not Celery's own)
+    app.loader.import_default_modules()
+    tasks = {name: task for name, task in app.tasks.items() if not name.startswith("celery.")}
+    assert "core.tasks.send_email" in tasks
+
+    # then each stops itself (soft) before it is killed (hard)
+    for name, task in tasks.items():
+        soft = task.soft_time_limit or app.conf.task_soft_time_limit
+        hard = task.time_limit or app.conf.task_time_limit
+        assert soft and hard and soft < hard, name
+
+
 def test_a_lease_shorter_than_the_send_tasks_hard_limit_fails_the_system_check(settings):
     # given
     settings.MAIL_SEND_LEASE_SECONDS = send_email.time_limit
