@@ -54,6 +54,9 @@ def rate_limit_consume(*, name: str, ident: str) -> bool:
     except Exception:  # any cache failure: fail open
         logger.warning("rate_limit_cache_unavailable", limit=name, exc_info=True)
         return True
+    if count is None:  # a Redis cache that ignores its failures answers None
+        logger.warning("rate_limit_cache_unavailable", limit=name)
+        return True
     return count <= rate.amount
 
 

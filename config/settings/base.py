@@ -134,17 +134,27 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default="")
-if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": REDIS_URL,
-            "OPTIONS": {
-                "SOCKET_CONNECT_TIMEOUT": 2,
-                "SOCKET_TIMEOUT": 2,
-            },
-        }
+
+
+def redis_cache(url: str) -> dict:
+    """The cache is a cache: a Redis that is down or hangs costs a request at
+    most one short timeout (the circuit breaker then skips it for a few
+    seconds) and reads as a miss; pages render without it, sessions fall back
+    to the database, rate limits count nothing until it is back
+    (core/cachebackend.py)."""
+    return {
+        "BACKEND": "core.cachebackend.ResilientRedisCache",
+        "LOCATION": url,
+        "OPTIONS": {
+            "IGNORE_EXCEPTIONS": True,
+            "SOCKET_CONNECT_TIMEOUT": env.float("REDIS_CACHE_CONNECT_TIMEOUT", default=0.5),
+            "SOCKET_TIMEOUT": env.float("REDIS_CACHE_TIMEOUT", default=0.5),
+        },
     }
+
+
+if REDIS_URL:
+    CACHES = {"default": redis_cache(REDIS_URL)}
 else:
     # File cache: shared by every local process (rate limits, axes), no server.
     CACHES = {
@@ -461,6 +471,12 @@ LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
 from core.logconfig import configure_logging  # noqa: E402
 
 LOGGING = configure_logging(json=LOG_JSON, level=LOG_LEVEL)
+# Each cache failure django-redis ignores is logged (not each call the
+# circuit breaker then fails fast).
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+DJANGO_REDIS_LOGGER = "kampung.cache.ignored"
+LOGGING.setdefault("filters", {})["skip_circuit_open"] = {"()": "core.cachebackend.SkipCircuitOpen"}
+LOGGING["loggers"][DJANGO_REDIS_LOGGER] = {"filters": ["skip_circuit_open"]}
 
 # --- Page cache (core/pagecache.py) -------------------------------------------
 # Seconds a page rendered for a cookieless visitor may be served to the next
