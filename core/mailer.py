@@ -22,6 +22,8 @@ nothing else waits for it."""
 
 from __future__ import annotations
 
+import contextlib
+import smtplib
 import time
 import traceback
 import uuid
@@ -250,18 +252,32 @@ def _deliver(email: OutgoingEmail) -> None:
     if getattr(connection, "timeout", False) is None:
         # An SMTP mailer configured without a timeout would wait forever.
         connection.timeout = settings.MAIL_TIMEOUT
-    connection.open()
     try:
+        connection.open()
         sent = connection.send_messages([message])
-    finally:
-        # Once the server has accepted the message, a failed goodbye (QUIT)
-        # must not make it look unsent, and so be sent again.
-        try:
-            connection.close()
-        except Exception as exc:  # noqa: BLE001 - logged, never a send failure
-            logger.warning("email_close_failed", key=email.key, error=repr(exc))
+    except BaseException:
+        _drop(connection)
+        raise
+    # Once the server has accepted the message, a failed goodbye (QUIT) must
+    # not make it look unsent, and so be sent again.
+    try:
+        connection.close()
+    except Exception as exc:  # noqa: BLE001 - logged, never a send failure
+        logger.warning("email_close_failed", key=email.key, error=repr(exc))
     if not sent:
         raise RuntimeError("The mail backend sent nothing.")
+
+
+def _drop(connection) -> None:
+    """Close an SMTP mailer's sockets without a QUIT: after a timeout or a
+    time limit the server is the problem, and a polite goodbye could wait on
+    it again."""
+    for attribute in ("connection", "_partial_connection"):
+        smtp = getattr(connection, attribute, None)
+        if isinstance(smtp, smtplib.SMTP):
+            with contextlib.suppress(OSError):
+                smtp.close()
+            setattr(connection, attribute, None)
 
 
 def _mark(email: OutgoingEmail, token: uuid.UUID, **fields) -> int:

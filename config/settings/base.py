@@ -415,6 +415,8 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=360)
 # A publish must never hold a web request: bounded connect and send, no retry
 # loop. The outbox relay delivers whatever could not be sent.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
+# Celery 5.7 puts the queuing process's limits in each message and the worker
+# obeys them: web, beat and worker must run with the same settings.
 # interval_start=0: the one connection retry is immediate, not after kombu's
 # default two-second sleep (which a refused connection otherwise costs).
 REDIS_BROKER_TRANSPORT_OPTIONS = {

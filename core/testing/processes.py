@@ -128,10 +128,14 @@ class CeleryWorker:
     """`celery -A config worker -B --pool=solo` in its own process group, so
     the task runs in the worker's main process (its pid is `self.pid`)."""
 
-    def __init__(self, *, directory: Path, project_dir: Path, env: dict[str, str]) -> None:
+    def __init__(
+        self, *, directory: Path, project_dir: Path, env: dict[str, str], pool: str = "solo"
+    ) -> None:
         self.directory = directory
         self.project_dir = project_dir
         self.env = env
+        # "prefork" where a test needs time limits (solo enforces none).
+        self.pool = pool
         self.log_path = directory / "celery-worker.log"
         self.process: subprocess.Popen | None = None
 
@@ -155,7 +159,8 @@ class CeleryWorker:
                     "worker",
                     "-B",
                     "--loglevel=INFO",
-                    "--pool=solo",
+                    f"--pool={self.pool}",
+                    "--concurrency=1",
                     "--without-gossip",
                     "--without-mingle",
                     "--hostname",

@@ -80,6 +80,23 @@ class HungSmtpServer(_Server):
             pass
 
 
+class DripSmtpServer(_Server):
+    """Sends a never-ending multi-line greeting, one line every `interval`
+    seconds: each read returns within any socket timeout, so only the task's
+    time limit can stop a client."""
+
+    def __init__(self, *, interval: float = 0.5) -> None:
+        super().__init__()
+        self.interval = interval
+
+    def _serve(self, conn: socket.socket) -> None:
+        try:
+            while not self._stopping.wait(self.interval):
+                conn.sendall(b"220-still warming up\r\n")
+        except OSError:
+            return
+
+
 class SmtpSink(_Server):
     """Enough SMTP for Django's SMTP backend. A message counts once the sink
     has replied 250 to its DATA: if the client goes away before that (a

@@ -16,8 +16,9 @@ from django.db import connection
 from conftest import require_service
 from core import mailer
 from core.models import OutgoingEmail
+from core.tasks import send_email
 from core.testing.processes import CeleryWorker, RedisServer, database_url, wait_until
-from core.testing.smtp import SmtpSink
+from core.testing.smtp import DripSmtpServer, SmtpSink
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
@@ -47,25 +48,37 @@ def sink() -> Iterator[SmtpSink]:
         yield server
 
 
-@pytest.fixture
-def worker(django_db_setup, mail_redis, sink, tmp_path, celery_broker) -> Iterator[CeleryWorker]:
-    """A worker sending to `sink`; this process queues to the same Redis."""
-    celery_broker(mail_redis.url)
-    worker = CeleryWorker(
+def _worker(*, tmp_path, redis: RedisServer, smtp_port: int, pool: str = "solo", **env):
+    return CeleryWorker(
         directory=tmp_path / "worker",
         project_dir=settings.BASE_DIR,
+        pool=pool,
         env={
             "DJANGO_SETTINGS_MODULE": "core.testing.mail_worker_settings",
             "CELERY_TASK_ALWAYS_EAGER": "false",
             "DATABASE_URL": database_url(connection.settings_dict),
             "DATABASE_CONN_MAX_AGE": "0",
-            "REDIS_URL": mail_redis.url,
-            "KAMPUNG_TEST_SMTP_PORT": str(sink.port),
-            "MAIL_SEND_LEASE_SECONDS": str(LEASE),
+            "REDIS_URL": redis.url,
+            "KAMPUNG_TEST_SMTP_PORT": str(smtp_port),
             "MAIL_RELAY_INTERVAL": str(BEAT),
-            "MAIL_RETRY_BASE_SECONDS": str(BEAT),
             "KAMPUNG_VAR_DIR": str(tmp_path / "var"),
+            **env,
         },
+    )
+
+
+@pytest.fixture
+def worker(django_db_setup, mail_redis, sink, tmp_path, celery_broker) -> Iterator[CeleryWorker]:
+    """A worker sending to `sink`; this process queues to the same Redis.
+    (Its lease is shorter than the send task's hard limit, which the solo
+    pool does not enforce anyway: the sends here take under a second.)"""
+    celery_broker(mail_redis.url)
+    worker = _worker(
+        tmp_path=tmp_path,
+        redis=mail_redis,
+        smtp_port=sink.port,
+        MAIL_SEND_LEASE_SECONDS=str(LEASE),
+        MAIL_RETRY_BASE_SECONDS=str(BEAT),
     )
     try:
         assert worker.start(), f"the Celery worker did not start:\n{worker.log_tail()}"
@@ -143,3 +156,52 @@ def test_emails_sent_through_repeated_worker_kills_arrive_exactly_once(worker, s
     # and the two killed sends were retried after their lease
     attempts = list(OutgoingEmail.objects.filter(pk__in=ids).values_list("attempts", flat=True))
     assert sorted(attempts)[-2:] == [2, 2]
+
+
+def test_a_send_that_runs_into_its_soft_time_limit_is_left_to_retry_by_a_real_worker(
+    django_db_setup, mail_redis, tmp_path, celery_broker, monkeypatch
+):
+    # given a mail server that trickles a greeting that never ends (each line
+    # well within the socket timeout), and a prefork worker, which enforces
+    # time limits: soft 2 s, hard 17 s. (Celery puts the queuing process's
+    # task limits in the message, and the worker obeys the message: this
+    # process queues with the same limits.)
+    celery_broker(mail_redis.url)
+    task = send_email._get_current_object()
+    monkeypatch.setattr(task, "soft_time_limit", 2)
+    monkeypatch.setattr(task, "time_limit", 17)
+    monkeypatch.setattr(task, "_exec_options", None, raising=False)
+    with DripSmtpServer(interval=0.3) as server:
+        worker = _worker(
+            tmp_path=tmp_path,
+            redis=mail_redis,
+            smtp_port=server.port,
+            pool="prefork",
+            EMAIL_TIMEOUT="5",
+            MAIL_SEND_SOFT_TIME_LIMIT="2",
+            MAIL_SEND_LEASE_SECONDS="30",
+            MAIL_RETRY_BASE_SECONDS="600",
+        )
+        try:
+            assert worker.start(), f"the Celery worker did not start:\n{worker.log_tail()}"
+
+            # when an email is sent to it
+            [email_id] = _record(1)
+
+            # then the soft limit stops the send and leaves the email to retry,
+            # well before the hard limit would kill the process mid-way
+            def failed() -> bool:
+                return OutgoingEmail.objects.filter(
+                    pk=email_id, status=OutgoingEmail.Status.FAILED
+                ).exists()
+
+            assert wait_until(failed, timeout=15), worker.log_tail()
+            assert server.accepted.is_set()
+        finally:
+            worker.stop()
+            print(f"--- celery worker log (tail) ---\n{worker.log_tail()}")
+    email = OutgoingEmail.objects.get(pk=email_id)
+    assert email.attempts == 1
+    assert email.claim_token is None
+    assert "SoftTimeLimitExceeded" in email.last_error
+    assert email.next_attempt_at > email.updated_at
