@@ -24,9 +24,21 @@ from typing import Any
 HEADER_ITEMS = "header_items"  # fn(request) -> dict | None, shown in the site header
 USER_DATA_EXPORT = "user_data_export"  # fn(user) -> (section_name, json-able data)
 USER_ANONYMISE = "user_anonymise"  # fn(user) -> None, minimise personal data of an account
-CHECKOUT_DISCOUNTS = (
-    "checkout_discounts"  # fn(user, subtotal) -> list[(label, Decimal)], e.g. points
-)
+# Amounts another app takes off an order (e.g. points). Register a provider
+# object with:
+#   code: str                               e.g. "loyalty.points", unique
+#   quote(*, user, subtotal, choice) -> {"label": str, "amount": Decimal,
+#         "data": dict} | None              what it would take off `subtotal`
+#         (Decimal) for the shopper's `choice` (a string from the checkout
+#         form or the API's "adjustments" object; "" when none was made)
+#   apply(*, order_id, user_id, amount, data) -> dict | None
+#         called inside the transaction that creates the order; raise
+#         core.exceptions.ApplicationError to refuse (the checkout then fails
+#         and nothing is kept); the dict returned is stored with the line
+#   release(*, order_id, user_id, amount, data, reason) -> None
+#         called inside the cancel/refund transaction with the amount to give
+#         back (all of it, or a refund's pro rata share), once per release
+CHECKOUT_ADJUSTMENTS = "checkout_adjustments"
 # fn(user) -> set[int]: the ids of the products open to this signed-in member
 # before their launch (to see and to buy). Asked once per request for the
 # whole page, never once per product (CONVENTIONS §8). Return only products

@@ -33,6 +33,7 @@ from shop.admin_forms import (
     StockSetForm,
     VariantInlineForm,
 )
+from shop.cache import catalog_changed
 from shop.models import (
     Address,
     Brand,
@@ -42,6 +43,7 @@ from shop.models import (
     Coupon,
     CouponRedemption,
     Order,
+    OrderAdjustment,
     OrderHistory,
     OrderLine,
     Payment,
@@ -53,7 +55,6 @@ from shop.models import (
     WebhookReceipt,
     WishlistItem,
 )
-from shop.cache import catalog_changed
 from shop.services import orders as order_services
 from shop.services.catalog import (
     product_image_add,
@@ -676,6 +677,12 @@ class OrderHistoryInline(ReadOnlyInline):
         return super().get_queryset(request).select_related("actor")
 
 
+class OrderAdjustmentInline(ReadOnlyInline):
+    model = OrderAdjustment
+    fields = ["code", "label", "amount", "released_amount", "created_at"]
+    readonly_fields = fields
+
+
 class PaymentInline(ReadOnlyInline):
     model = Payment
     fields = ["created_at", "gateway", "reference", "amount", "status", "message"]
@@ -760,7 +767,7 @@ class OrderAdmin(admin.ModelAdmin):
         ),
         (gettext_lazy("Customer note"), {"fields": ["note"]}),
     ]
-    inlines = [OrderLineInline, PaymentInline, OrderHistoryInline]
+    inlines = [OrderLineInline, OrderAdjustmentInline, PaymentInline, OrderHistoryInline]
     actions = [
         "mark_paid",
         "mark_shipped",
@@ -769,6 +776,7 @@ class OrderAdmin(admin.ModelAdmin):
         "cancel",
         "refund",
         "record_payment_after_cancel",
+        "settle_refund_due",
     ]
 
     def get_readonly_fields(self, request, obj=None):
@@ -956,6 +964,21 @@ class OrderAdmin(admin.ModelAdmin):
                 actor=request.user,
             ),
             _("Recorded; refund due: %(orders)s."),
+        )
+
+    @admin.action(
+        description=gettext_lazy("Second payment returned (settle refund due)"),
+        permissions=["change"],
+    )
+    def settle_refund_due(self, request, queryset):
+        # A paid order charged twice: staff returned the second payment.
+        self._transition(
+            request,
+            queryset,
+            lambda order: order_services.order_refund_due_settle(
+                order_id=order.pk, actor=request.user
+            ),
+            _("Second payment returned: %(orders)s."),
         )
 
 

@@ -4,7 +4,7 @@ with exactly two places ("215000.00"), made by `money()`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from core.events import DomainEvent
@@ -28,6 +28,12 @@ class OrderPlaced(DomainEvent, name="shop.order_placed"):
     total: str
     currency: str
     product_ids: list[int]
+    # Every order event: its place among the order's events (1, 2, ...).
+    sequence: int = 0
+    # [{"product_id", "variant_id", "sku", "quantity", "unit_price",
+    #   "line_total"}] and [{"code", "label", "amount", "released_amount"}]
+    lines: list[dict] = field(default_factory=list)
+    adjustments: list[dict] = field(default_factory=list)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -38,6 +44,12 @@ class OrderPaid(DomainEvent, name="shop.order_paid"):
     total: str
     currency: str
     product_ids: list[int]
+    # Every order event: its place among the order's events (1, 2, ...).
+    sequence: int = 0
+    # [{"product_id", "variant_id", "sku", "quantity", "unit_price",
+    #   "line_total"}] and [{"code", "label", "amount", "released_amount"}]
+    lines: list[dict] = field(default_factory=list)
+    adjustments: list[dict] = field(default_factory=list)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -46,18 +58,21 @@ class OrderFulfilled(DomainEvent, name="shop.order_fulfilled"):
     user_id: int | None
     carrier: str
     tracking_number: str
+    sequence: int = 0
 
 
 @dataclass(frozen=True, kw_only=True)
 class OrderDelivered(DomainEvent, name="shop.order_delivered"):
     order_id: int
     user_id: int | None
+    sequence: int = 0
 
 
 @dataclass(frozen=True, kw_only=True)
 class OrderCompleted(DomainEvent, name="shop.order_completed"):
     order_id: int
     user_id: int | None
+    sequence: int = 0
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -65,6 +80,12 @@ class OrderCancelled(DomainEvent, name="shop.order_cancelled"):
     order_id: int
     user_id: int | None
     was_paid: bool
+    # Every order event: its place among the order's events (1, 2, ...).
+    sequence: int = 0
+    # [{"product_id", "variant_id", "sku", "quantity", "unit_price",
+    #   "line_total"}] and [{"code", "label", "amount", "released_amount"}]
+    lines: list[dict] = field(default_factory=list)
+    adjustments: list[dict] = field(default_factory=list)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -74,6 +95,12 @@ class OrderRefunded(DomainEvent, name="shop.order_refunded"):
     amount: str
     refunded_total: str
     full: bool
+    # Every order event: its place among the order's events (1, 2, ...).
+    sequence: int = 0
+    # [{"product_id", "variant_id", "sku", "quantity", "unit_price",
+    #   "line_total"}] and [{"code", "label", "amount", "released_amount"}]
+    lines: list[dict] = field(default_factory=list)
+    adjustments: list[dict] = field(default_factory=list)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -88,6 +115,7 @@ class OrderRefundDue(DomainEvent, name="shop.order_refund_due"):
     amount: str
     currency: str
     reason: str
+    sequence: int = 0
 
 
 @dataclass(frozen=True, kw_only=True)

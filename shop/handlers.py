@@ -143,7 +143,7 @@ def email_staff_refund_due(event: OrderRefundDue) -> None:
             # late capture): keyed by the event, one email to every handler.
             key=f"order:{order.pk}:refund_due:{event.event_id}:staff",
             template="staff_refund_due",
-            subject=_("Refund due for cancelled order %(number)s") % {"number": order.number},
+            subject=_("Refund due for order %(number)s") % {"number": order.number},
             to=recipients,
             context={
                 "order": order,

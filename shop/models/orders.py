@@ -233,6 +233,12 @@ class Order(BaseModel):
     def get_absolute_url(self) -> str:
         return reverse("shop:order_detail", kwargs={"number": self.number})
 
+    @property
+    def coupon_discount(self) -> Decimal:
+        """The part of `discount_total` that is the coupon's: the rest are the
+        adjustment lines (points and the like), each shown on its own."""
+        return self.discount_total - sum((a.amount for a in self.adjustments.all()), Decimal("0"))
+
 
 class OrderLine(models.Model):
     """A snapshot: what was bought at which price, even if the product changes."""

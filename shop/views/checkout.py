@@ -297,18 +297,45 @@ def _display_coupon(request, form: CheckoutForm, subtotal) -> tuple[Coupon | Non
     return coupon, ""
 
 
+# Checkout adjustment providers (core.hooks.CHECKOUT_ADJUSTMENTS) read the
+# shopper's choice from a form field named "adjustment-<code>".
+ADJUSTMENT_FIELD_PREFIX = "adjustment-"
+
+
+def _adjustment_choices(request) -> dict[str, str]:
+    data = request.POST if request.method == "POST" else request.GET
+    return {
+        name.removeprefix(ADJUSTMENT_FIELD_PREFIX): value[:100]
+        for name, value in data.items()
+        if name.startswith(ADJUSTMENT_FIELD_PREFIX)
+    }
+
+
 def _render_checkout(
     request, form: CheckoutForm, cart: Cart, *, status: int = 200, lines: list | None = None
 ):
     lines = _cart_lines(cart) if lines is None else lines
     pairs = [(line.variant, line.quantity) for line in lines]
     shipping = _chosen_shipping(form)
-    base_quote = quote_build(lines=pairs, shipping_method=shipping, coupon=None, user=request.user)
+    choices = _adjustment_choices(request)
+    base_quote = quote_build(
+        lines=pairs,
+        shipping_method=shipping,
+        coupon=None,
+        user=request.user,
+        adjustment_choices=choices,
+    )
     coupon, coupon_error = _display_coupon(request, form, base_quote.subtotal)
     if coupon_error and "coupon_code" not in form.errors:
         form.add_error("coupon_code", coupon_error)
     quote = (
-        quote_build(lines=pairs, shipping_method=shipping, coupon=coupon, user=request.user)
+        quote_build(
+            lines=pairs,
+            shipping_method=shipping,
+            coupon=coupon,
+            user=request.user,
+            adjustment_choices=choices,
+        )
         if coupon
         else base_quote
     )
@@ -397,6 +424,7 @@ def checkout(request):
             idempotency_key=data["idempotency_key"],
             note=data.get("note") or "",
             language=translation.get_language(),
+            adjustment_choices=_adjustment_choices(request),
         )
     except SoldOut as exc:
         messages.error(request, exc.message)
