@@ -14,7 +14,11 @@ class ShopConfig(AppConfig):
         from shop import (
             checks,  # noqa: F401
             demo,
+            privacy,
             receivers,  # noqa: F401
         )
 
         hooks.register(hooks.DEMO_DATA, demo.seed_shop, order=10)
+        # "Download my data" and account deletion (accounts.services).
+        hooks.register(hooks.USER_DATA_EXPORT, privacy.user_data_export)
+        hooks.register(hooks.USER_ANONYMISE, privacy.user_anonymise)
