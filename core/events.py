@@ -244,14 +244,20 @@ def publish(event: DomainEvent) -> None:
         )
         if not handlers:
             return
-        first_retry = timezone.now() + timedelta(seconds=settings.OUTBOX_RETRY_BASE_SECONDS)
+        # With OUTBOX_ENQUEUE_ON_PUBLISH off (high volume), no task per event:
+        # the deliveries are due at once and the relay sends them in batches.
+        enqueue = settings.OUTBOX_ENQUEUE_ON_PUBLISH
+        first_attempt = timezone.now()
+        if enqueue:
+            first_attempt += timedelta(seconds=settings.OUTBOX_RETRY_BASE_SECONDS)
         OutboxDelivery.objects.bulk_create(
             [
-                OutboxDelivery(event=outbox_event, handler=name, next_attempt_at=first_retry)
+                OutboxDelivery(event=outbox_event, handler=name, next_attempt_at=first_attempt)
                 for name in handlers
             ]
         )
-        transaction.on_commit(partial(enqueue_delivery, event.event_id), robust=True)
+        if enqueue:
+            transaction.on_commit(partial(enqueue_delivery, event.event_id), robust=True)
     logger.info("event_published", event_type=event.event_type, event_id=str(event.event_id))
 
 

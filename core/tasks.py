@@ -8,15 +8,21 @@ from django.conf import settings
 from core import mailer, services
 
 
+# Each task also takes never-tried deliveries of other events, up to a batch:
+# a queue of one-event tasks drains in batches (bench/outbox.py).
 @shared_task(acks_late=True, ignore_result=True)
 def deliver_event(event_id: str) -> int:
-    return services.outbox_deliver_event(event_id=event_id)
+    return services.outbox_deliver_event(
+        event_id=event_id, also_fresh=settings.OUTBOX_BATCH_SIZE - 1
+    )
 
 
 @shared_task(acks_late=True, ignore_result=True)
 def deliver_events(event_ids: list[str]) -> int:
     """A batch of events (the relay sends OUTBOX_BATCH_SIZE per task)."""
-    return services.outbox_deliver_events(event_ids=event_ids)
+    return services.outbox_deliver_events(
+        event_ids=event_ids, also_fresh=max(0, settings.OUTBOX_BATCH_SIZE - len(event_ids))
+    )
 
 
 @shared_task(acks_late=True, ignore_result=True)

@@ -439,6 +439,14 @@ OUTBOX_LEASE_SECONDS = env.float("OUTBOX_LEASE_SECONDS", default=420.0)
 # Events per relay task (core.tasks.deliver_events), each delivery still in a
 # transaction of its own.
 OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=100)
+# false: publish() queues no task per event; the relay (every
+# OUTBOX_RELAY_INTERVAL seconds, e.g. 1) sends new events in batches. For high
+# volume: one message per event costs a worker more than delivering it.
+OUTBOX_ENQUEUE_ON_PUBLISH = env.bool("OUTBOX_ENQUEUE_ON_PUBLISH", default=True)
+# false: delivery transactions skip the WAL flush wait (about 2x the
+# throughput here, bench/README.md); a database crash may then replay the
+# last moment's deliveries, so leave it on unless handlers can bear that.
+OUTBOX_SYNCHRONOUS_COMMIT = env.bool("OUTBOX_SYNCHRONOUS_COMMIT", default=True)
 # Delivered events are deleted after this many days (their payloads hold
 # shoppers' data); pending and dead ones are kept.
 OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=14)

@@ -607,3 +607,169 @@ def test_the_relay_sends_due_events_in_batches_of_the_configured_size(monkeypatc
     oldest_first = [str(d.event_id) for d in reversed(due)]
     assert batches == [oldest_first[0:2], oldest_first[2:4]]
     assert singles == [oldest_first[4]]
+
+
+def test_a_task_with_work_also_takes_fresh_deliveries_of_other_events(subscribers):
+    # given
+    received: list = []
+    subscribers[ProbePinged.event_type] = {"test.received": received.append}
+    own = OutboxDeliveryFactory(handler="test.received")
+    fresh = OutboxDeliveryFactory(handler="test.received")
+    backing_off = OutboxDeliveryFactory(
+        handler="test.received", attempts=1, next_attempt_at=timezone.now() - timedelta(1)
+    )
+
+    # when
+    delivered = services.outbox_deliver_event(event_id=own.event_id, also_fresh=10)
+
+    # then: a retry waits for its own event's task (or the relay)
+    assert delivered == 2
+    assert {e.event_id for e in received} == {own.event_id, fresh.event_id}
+    backing_off.refresh_from_db()
+    assert (backing_off.status, backing_off.attempts) == (OutboxDelivery.Status.PENDING, 1)
+
+
+def test_a_task_whose_event_is_done_still_takes_fresh_work(
+    subscribers, django_assert_max_num_queries
+):
+    # given
+    received: list = []
+    subscribers[ProbePinged.event_type] = {"test.received": received.append}
+    done = OutboxDeliveryFactory(handler="test.received", status=OutboxDelivery.Status.DELIVERED)
+    waiting = OutboxDeliveryFactory(handler="test.received")
+
+    # when
+    delivered = deliver_event.apply(args=[str(done.event_id)]).get()
+
+    # then
+    assert delivered == 1
+    assert [e.event_id for e in received] == [waiting.event_id]
+
+    # when nothing is left: two small queries
+    with django_assert_max_num_queries(2):
+        again = deliver_event.apply(args=[str(done.event_id)]).get()
+
+    # then
+    assert again == 0
+
+
+def test_a_poison_delivery_in_a_batch_costs_its_neighbours_one_attempt_once(subscribers, settings):
+    # given: five fresh deliveries claimed together; the third kills its worker
+    settings.OUTBOX_MAX_ATTEMPTS = 3
+    received: list = []
+    poison = ProbePinged(note="poison")
+
+    def handle(event: ProbePinged) -> None:
+        if event.event_id == poison.event_id:
+            raise WorkerDied
+        received.append(event.note)
+
+    subscribers[ProbePinged.event_type] = {"test.handle": handle}
+    pending = [ProbePinged(note=f"n{n}") for n in range(2)]
+    pending += [poison] + [ProbePinged(note=f"n{n}") for n in range(2, 4)]
+    with transaction.atomic():
+        for event in pending:
+            publish(event)
+    ids = [e.event_id for e in pending]
+
+    # when: the batch, then the relay after each lease, until nothing is left
+    for _ in range(6):
+        with contextlib.suppress(WorkerDied):
+            services.outbox_deliver_events(event_ids=ids)
+        OutboxDelivery.objects.filter(status=OutboxDelivery.Status.PENDING).update(
+            next_attempt_at=timezone.now() - timedelta(seconds=1)
+        )
+
+    # then
+    deliveries = {
+        d.event_id: (d.status, d.attempts)
+        for d in OutboxDelivery.objects.filter(event_id__in=ids, handler="test.handle")
+    }
+    assert deliveries == {
+        ids[0]: (OutboxDelivery.Status.DELIVERED, 1),
+        ids[1]: (OutboxDelivery.Status.DELIVERED, 1),
+        ids[2]: (OutboxDelivery.Status.DEAD, 3),
+        ids[3]: (OutboxDelivery.Status.DELIVERED, 2),
+        ids[4]: (OutboxDelivery.Status.DELIVERED, 2),
+    }
+    assert sorted(received) == ["n0", "n1", "n2", "n3"]
+
+
+def test_a_task_out_of_time_records_its_attempt_and_stops(subscribers):
+    # given
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    calls: list = []
+
+    def slow(event: ProbePinged) -> None:
+        calls.append(event.event_id)
+        raise SoftTimeLimitExceeded
+
+    subscribers[ProbePinged.event_type] = {"test.slow": slow}
+    first, second = (
+        OutboxDeliveryFactory(handler="test.slow"),
+        OutboxDeliveryFactory(handler="test.slow"),
+    )
+
+    # when
+    with pytest.raises(SoftTimeLimitExceeded):
+        services.outbox_deliver_events(event_ids=[first.event_id, second.event_id])
+
+    # then: the first failed and backs off; the second keeps its lease untouched
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert len(calls) == 1
+    assert (first.attempts, first.status) == (1, OutboxDelivery.Status.PENDING)
+    assert "SoftTimeLimitExceeded" in first.last_error
+    assert (second.attempts, second.last_error) == (1, "")
+
+
+@pytest.mark.services
+@pytest.mark.parametrize(("synchronous", "expected"), [(True, 0), (False, 1)])
+def test_synchronous_commit_can_be_relaxed_for_delivery_transactions_only(
+    postgres_required, subscribers, settings, synchronous, expected
+):
+    # given
+    from django.test.utils import CaptureQueriesContext
+
+    settings.OUTBOX_SYNCHRONOUS_COMMIT = synchronous
+    subscribers[ProbePinged.event_type] = {"test.noop": lambda event: None}
+    delivery = OutboxDeliveryFactory(handler="test.noop")
+
+    # when
+    with CaptureQueriesContext(connection) as queries:
+        services.outbox_deliver_event(event_id=delivery.event_id)
+
+    # then
+    relaxed = [q["sql"] for q in queries if "synchronous_commit" in q["sql"]]
+    assert relaxed == ["SET LOCAL synchronous_commit TO OFF"] * expected
+    delivery.refresh_from_db()
+    assert delivery.status == OutboxDelivery.Status.DELIVERED
+
+
+def test_without_enqueue_on_publish_the_relay_delivers_new_events_in_batches(
+    django_capture_on_commit_callbacks, settings, monkeypatch
+):
+    # given
+    settings.OUTBOX_ENQUEUE_ON_PUBLISH = False
+    singles: list = []
+    monkeypatch.setattr(deliver_event, "apply_async", lambda args, **kw: singles.append(args))
+    pending = [ProbePinged(note=f"quiet {n}") for n in range(3)]
+
+    # when
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        for event in pending:
+            publish(event)
+
+    # then: nothing queued, everything due at once
+    assert callbacks == []
+    assert singles == []
+    assert services.outbox_due_event_ids() == [e.event_id for e in pending]
+
+    # when
+    relayed = services.outbox_relay()
+
+    # then: one batch task (run eagerly here)
+    assert relayed == 3
+    assert singles == []
+    assert ProbeRecord.objects.filter(event_id__in=[e.event_id for e in pending]).count() == 3

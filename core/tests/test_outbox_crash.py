@@ -59,6 +59,8 @@ def doomed_worker(postgres_required, tmp_path, celery_broker, settings) -> Itera
         yield worker
     finally:
         worker.stop()
+        if worker.process is not None:
+            _end_what_is_left(worker)  # stop() leaves the group alone once main is gone
         redis.stop()
         print(f"--- celery worker log (tail) ---\n{worker.log_tail()}")
 
