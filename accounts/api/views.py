@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -11,20 +12,38 @@ from accounts import services
 from accounts.models import ApiToken, User
 from accounts.permissions import has_verified_email
 from core.api.schema import AUTH_ERRORS, NOT_FOUND, WRITE_ERRORS
+from core.api.serializers import StrictInputSerializer
 
 
 class MeApi(APIView):
     """The logged-in user's own account."""
 
     permission_classes = [IsAuthenticated]
-    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    # JSON for the text fields, multipart to upload an avatar.
+    parser_classes = [JSONParser, MultiPartParser]
 
     @extend_schema_serializer(component_name="MeUpdate")
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictInputSerializer):
         display_name = serializers.CharField(max_length=60, required=False, allow_blank=True)
         bio = serializers.CharField(max_length=500, required=False, allow_blank=True)
-        avatar = serializers.FileField(required=False)
         remove_avatar = serializers.BooleanField(required=False, default=False)
+
+    @extend_schema_serializer(component_name="MeUpdateWithAvatar")
+    class UploadSerializer(InputSerializer):
+        """Multipart is for uploading an avatar (with any other field)."""
+
+        avatar = serializers.FileField(allow_empty_file=True)  # refused as no image (422)
+
+        # Never partial, even for PATCH (DRF and drf-spectacular both set it):
+        # a multipart body without an avatar is refused, so that a body that
+        # is not a form at all (it parses to nothing) cannot pass for one.
+        @property
+        def partial(self) -> bool:
+            return False
+
+        @partial.setter
+        def partial(self, value: bool) -> None:
+            pass
 
     @extend_schema_serializer(component_name="Me")
     class OutputSerializer(serializers.ModelSerializer):
@@ -55,9 +74,22 @@ class MeApi(APIView):
     def get(self, request):
         return Response(self.OutputSerializer(request.user, context={"request": request}).data)
 
-    @extend_schema(request=InputSerializer, responses={200: OutputSerializer, **WRITE_ERRORS})
+    @extend_schema(
+        request={
+            "application/json": InputSerializer,
+            "multipart/form-data": UploadSerializer,
+        },
+        responses={200: OutputSerializer, **WRITE_ERRORS},
+    )
     def patch(self, request):
-        serializer = self.InputSerializer(data=request.data, partial=True)
+        if request.content_type.startswith("multipart/"):
+            serializer = self.UploadSerializer(data=request.data)
+        else:
+            if isinstance(request.data, dict) and "avatar" in request.data:
+                raise serializers.ValidationError(
+                    {"avatar": [_("Upload an avatar as multipart/form-data.")]}
+                )
+            serializer = self.InputSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         # A refused field raises Django's ValidationError, keyed by field;
         # the API exception handler turns it into the usual 400 body.
@@ -74,9 +106,10 @@ class ApiTokenOutputSerializer(serializers.ModelSerializer):
 
 class ApiTokenListApi(APIView):
     permission_classes = [IsAuthenticated]
+    parser_classes = [JSONParser]
 
     @extend_schema_serializer(component_name="ApiTokenCreate")
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictInputSerializer):
         name = serializers.CharField(max_length=60)
 
     @extend_schema_serializer(component_name="ApiTokenCreated")

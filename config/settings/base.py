@@ -341,14 +341,14 @@ MAIL_RETRY_BASE_SECONDS = env.float("MAIL_RETRY_BASE_SECONDS", default=60.0)
 # may still be talking to the mail server.
 MAIL_SEND_SOFT_TIME_LIMIT = env.int("MAIL_SEND_SOFT_TIME_LIMIT", default=60)
 MAIL_SEND_LEASE_SECONDS = env.int("MAIL_SEND_LEASE_SECONDS", default=120)
+# Sent and dead emails are deleted after this many days (they hold addresses).
+MAIL_KEEP_DAYS = env.int("MAIL_KEEP_DAYS", default=90)
 
 # --- Security -----------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True
 # Sessions are read from the cache (Redis when configured) and written through
 # to the database: a visitor with a cart costs no session query per page.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
-# Sent and dead emails are deleted after this many days (they hold addresses).
-MAIL_KEEP_DAYS = env.int("MAIL_KEEP_DAYS", default=90)
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -410,13 +410,13 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # No task may run forever (a hung mail server, a stuck query): the soft limit
 # raises SoftTimeLimitExceeded inside the task, which then rolls back and stays
 # retryable; the hard limit kills the child process. Tasks may set shorter ones.
+# Celery 5.7 puts the queuing process's limits in each message and the worker
+# obeys them: web, beat and worker must run with the same settings.
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=300)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=360)
 # A publish must never hold a web request: bounded connect and send, no retry
 # loop. The outbox relay delivers whatever could not be sent.
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
-# Celery 5.7 puts the queuing process's limits in each message and the worker
-# obeys them: web, beat and worker must run with the same settings.
 # interval_start=0: the one connection retry is immediate, not after kombu's
 # default two-second sleep (which a refused connection otherwise costs).
 REDIS_BROKER_TRANSPORT_OPTIONS = {

@@ -1,6 +1,10 @@
 """Every API error has one shape: `{"detail": "Human readable message.",
 "code": "machine_code"}`, plus `"errors": {"field": ["message", ...]}` for
-validation errors (documented in core.api.schema)."""
+validation errors (documented in core.api.schema).
+
+400: the request does not match the schema (serializer, parse and header
+errors). 422: it matches, and a business rule refused it. 409: it conflicts
+with the current state (sold out, payment in progress)."""
 
 from __future__ import annotations
 
@@ -25,9 +29,26 @@ def _first_code(detail) -> str:
     return getattr(detail, "code", "invalid")
 
 
+def _refusal_status(exc: ApplicationError) -> int:
+    """A service's refusal without a status of its own is a 422: the request
+    matched the schema (else the serializer would have answered 400) and a
+    business rule the schema cannot express refused it."""
+    explicit = "status_code" in vars(exc) or type(exc).status_code != ApplicationError.status_code
+    return exc.status_code if explicit else status.HTTP_422_UNPROCESSABLE_ENTITY
+
+
 def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
-        exc = exceptions.ValidationError(as_serializer_error(exc))
+        # Raised by a service (serializers raise DRF's): a rule refusal.
+        errors = as_serializer_error(exc)
+        return Response(
+            {
+                "detail": _("The submitted data is not valid."),
+                "code": _first_code(errors),
+                "errors": errors,
+            },
+            status=status.HTTP_422_UNPROCESSABLE_ENTITY,
+        )
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
@@ -39,7 +60,7 @@ def exception_handler(exc, context):
                 "code": exc.code,
                 **({"errors": exc.extra} if exc.extra else {}),
             },
-            status=exc.status_code,
+            status=_refusal_status(exc),
         )
 
     response = drf_exception_handler(exc, context)

@@ -73,7 +73,7 @@ def test_nested_list_errors_still_give_the_first_code():
     assert response.data["errors"][1]["x"]
 
 
-def test_djangos_validation_error_keeps_its_fields_and_code():
+def test_djangos_validation_error_from_a_service_is_a_422_with_its_fields_and_code():
     # when
     response = respond_to(
         DjangoValidationError(
@@ -82,17 +82,17 @@ def test_djangos_validation_error_keeps_its_fields_and_code():
     )
 
     # then
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.data["code"] == "image_invalid"
     assert response.data["errors"] == {"avatar": ["Bad image."]}
 
 
-def test_djangos_plain_validation_error_is_a_non_field_error():
+def test_djangos_plain_validation_error_is_a_422_non_field_error():
     # when
     response = respond_to(DjangoValidationError("Too late.", code="too_late"))
 
     # then
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.data["code"] == "too_late"
     assert response.data["errors"] == {"non_field_errors": ["Too late."]}
 
@@ -106,6 +106,23 @@ def test_application_error_uses_its_message_code_and_status():
     assert response.data == {"detail": "Out of stock.", "code": "out_of_stock"}
 
 
+def test_application_error_without_a_status_is_a_422_business_refusal():
+    # when: the request matched the schema, a rule refused it
+    response = respond_to(ApplicationError("This coupon has expired.", code="coupon_expired"))
+
+    # then
+    assert response.status_code == 422
+    assert response.data == {"detail": "This coupon has expired.", "code": "coupon_expired"}
+
+
+def test_application_error_with_an_explicit_400_stays_a_400():
+    # when
+    response = respond_to(ApplicationError("Bad header.", code="bad_header", status_code=400))
+
+    # then
+    assert response.status_code == 400
+
+
 def test_application_error_extra_becomes_errors():
     # when
     response = respond_to(
@@ -113,7 +130,7 @@ def test_application_error_extra_becomes_errors():
     )
 
     # then
-    assert response.status_code == 400
+    assert response.status_code == 422
     assert response.data == {
         "detail": "Check the cart.",
         "code": "cart_invalid",
@@ -187,7 +204,13 @@ def test_unexpected_exceptions_are_not_swallowed():
 @pytest.mark.parametrize("signed_in", [False, True], ids=["anonymous", "signed-in"])
 @pytest.mark.parametrize("method", ["get", "post", "put", "patch", "delete"])
 @pytest.mark.parametrize(
-    "url", ["/api/v1/no-such-thing/", "/api/v1/shop/cart/lines/not-a-number/", "/api/v1/x"]
+    "url",
+    [
+        "/api/v1/no-such-thing/",
+        "/api/v1/shop/cart/lines/not-a-number/",
+        "/api/v1/x",
+        "/api/v1/shop/cart/lines/%0A1/",
+    ],
 )
 def test_unknown_api_url_answers_json_404_to_every_method(method, signed_in, url):
     # given: a browser-like client that enforces CSRF, as the real site does

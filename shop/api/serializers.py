@@ -6,6 +6,7 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
+from core.api.serializers import PatternField, StrictInputSerializer
 from shop.models import Brand, Category, Order, OrderLine, Product, ProductImage, WishlistItem
 
 
@@ -53,7 +54,7 @@ class ProductCardSerializer(serializers.ModelSerializer):
 
 
 @extend_schema_serializer(component_name="ShopAddress")
-class AddressSerializer(serializers.Serializer):
+class AddressSerializer(StrictInputSerializer):
     full_name = serializers.CharField(max_length=120)
     phone = serializers.CharField(max_length=32)
     line1 = serializers.CharField(max_length=200)
@@ -61,7 +62,25 @@ class AddressSerializer(serializers.Serializer):
     city = serializers.CharField(max_length=100)
     region = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     postal_code = serializers.CharField(max_length=16)
-    country = serializers.CharField(min_length=2, max_length=2, required=False, default="ID")
+    country = PatternField(
+        r"^[A-Za-z]{2}$", required=False, default="ID", help_text="ISO 3166 code, e.g. ID."
+    )
+
+
+@extend_schema_serializer(component_name="ShopAddressSnapshot")
+class AddressSnapshotSerializer(serializers.Serializer):
+    """An order's shipping address as it was taken at checkout: an address
+    of the time (older orders may lack a key) or blanked when the shopper
+    deleted their account (shop.privacy), so nothing here is required."""
+
+    full_name = serializers.CharField(required=False, allow_blank=True)
+    phone = serializers.CharField(required=False, allow_blank=True)
+    line1 = serializers.CharField(required=False, allow_blank=True)
+    line2 = serializers.CharField(required=False, allow_blank=True)
+    city = serializers.CharField(required=False, allow_blank=True)
+    region = serializers.CharField(required=False, allow_blank=True)
+    postal_code = serializers.CharField(required=False, allow_blank=True)
+    country = serializers.CharField(required=False, allow_blank=True)
 
 
 @extend_schema_serializer(component_name="ShopOrderLine")
@@ -126,7 +145,7 @@ class OrderSerializer(serializers.ModelSerializer):
             "created_at",
         ]
 
-    @extend_schema_field(AddressSerializer(allow_null=True))
+    @extend_schema_field(AddressSnapshotSerializer(allow_null=True))
     def get_shipping_address(self, order: Order) -> dict | None:
         """The address snapshot taken at checkout; null for pickup orders."""
         return order.shipping_address or None

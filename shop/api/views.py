@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import contextlib
 import json
+import re
+from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Prefetch, Sum
@@ -14,7 +16,6 @@ from django.http import Http404
 from django.utils import translation
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
     OpenApiParameter,
     OpenApiResponse,
@@ -22,11 +23,13 @@ from drf_spectacular.utils import (
     extend_schema_serializer,
 )
 from rest_framework import generics, serializers, status
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api.schema import AUTH_ERRORS, NOT_FOUND, WRITE_ERRORS, Error
+from core.api.schema import AUTH_ERRORS, NOT_FOUND, WRITE_ERRORS, Error, ValidationError
+from core.api.serializers import PatternField, StrictInputSerializer
 from core.exceptions import ApplicationError
 from shop import payments, selectors
 from shop.api import examples as ex
@@ -59,6 +62,12 @@ from shop.services.wishlist import wishlist_add, wishlist_remove
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 IDEMPOTENCY_MAX_LENGTH = 100
+# Printable ASCII without a space at either end (a UUID, say): what the
+# schema says and the view checks, so a header value a proxy might trim or
+# re-encode can never name a different checkout.
+IDEMPOTENCY_PATTERN = r"^[!-~](?:[ -~]*[!-~])?$"
+# A price filter as sent: digits, at most two decimals, no sign or spaces.
+PRICE_PATTERN = r"^[0-9]{1,10}(?:\.[0-9]{1,2})?$"
 ORDERINGS = [*selectors.SORTS, selectors.SEARCH_SORT]
 
 CONFLICT = {
@@ -70,7 +79,12 @@ CONFLICT = {
 }
 KEY_REUSED = {
     422: OpenApiResponse(
-        Error, description="The Idempotency-Key was already used with another request body."
+        ValidationError,
+        description=(
+            "A business rule refused the checkout (an empty cart, a coupon, the shipping "
+            "method, a missing address, the payment method), or the Idempotency-Key was "
+            "already used with another request body."
+        ),
     )
 }
 
@@ -84,23 +98,30 @@ class ProductListApi(generics.ListAPIView):
     filter_backends: list = []
 
     @extend_schema_serializer(component_name="ShopProductFilters")
-    class FilterSerializer(serializers.Serializer):
+    class FilterSerializer(StrictInputSerializer):
+        # Unknown slugs, brands and tags match nothing (an empty page), so
+        # any string is a valid filter and the schema needs no slug pattern.
         q = serializers.CharField(
-            required=False, max_length=200, help_text="Search words (relevance order)."
+            required=False,
+            allow_blank=True,
+            max_length=200,
+            help_text="Search words (relevance order).",
         )
-        category = serializers.SlugField(
-            required=False, help_text="Category slug; includes its subcategories."
+        category = serializers.CharField(
+            required=False,
+            allow_blank=True,
+            max_length=140,
+            help_text="Category slug; includes its subcategories.",
         )
         brand = serializers.CharField(
-            required=False, max_length=500, help_text="Brand slug(s), comma-separated."
+            required=False,
+            allow_blank=True,
+            max_length=500,
+            help_text="Brand slug(s), comma-separated.",
         )
-        tag = serializers.SlugField(required=False, allow_unicode=True)
-        min_price = serializers.DecimalField(
-            required=False, max_digits=12, decimal_places=2, min_value=0
-        )
-        max_price = serializers.DecimalField(
-            required=False, max_digits=12, decimal_places=2, min_value=0
-        )
+        tag = serializers.CharField(required=False, allow_blank=True, max_length=100)
+        min_price = PatternField(PRICE_PATTERN, required=False, help_text="e.g. 100000.00")
+        max_price = PatternField(PRICE_PATTERN, required=False, help_text="e.g. 250000")
         in_stock = serializers.BooleanField(required=False, default=False)
         ordering = serializers.ChoiceField(
             choices=ORDERINGS,
@@ -122,8 +143,8 @@ class ProductListApi(generics.ListAPIView):
         queryset = selectors.product_filter(
             queryset=queryset,
             filters=selectors.ProductFilters(
-                min_price=data.get("min_price"),
-                max_price=data.get("max_price"),
+                min_price=Decimal(data["min_price"]) if data.get("min_price") else None,
+                max_price=Decimal(data["max_price"]) if data.get("max_price") else None,
                 brands=brands,
                 tag=data.get("tag", ""),
                 in_stock=data.get("in_stock", False),
@@ -330,9 +351,10 @@ class CartApi(APIView):
 
 class CartLineAddApi(APIView):
     permission_classes = [IsAuthenticated]
+    parser_classes = [JSONParser]
 
     @extend_schema_serializer(component_name="ShopCartLineAdd")
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictInputSerializer):
         variant_id = serializers.IntegerField(min_value=1)
         quantity = serializers.IntegerField(min_value=1, max_value=MAX_LINE_QUANTITY, default=1)
 
@@ -358,11 +380,15 @@ class CartLineAddApi(APIView):
 
 class CartLineDetailApi(APIView):
     permission_classes = [IsAuthenticated]
+    parser_classes = [JSONParser]
 
     @extend_schema_serializer(component_name="ShopCartLineUpdate")
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictInputSerializer):
         quantity = serializers.IntegerField(
-            min_value=0, max_value=MAX_LINE_QUANTITY, help_text="0 removes the line."
+            min_value=0,
+            max_value=MAX_LINE_QUANTITY,
+            required=False,
+            help_text="0 removes the line; without it the line is left as it is.",
         )
 
     def _cart(self, request) -> Cart:
@@ -387,12 +413,18 @@ class CartLineDetailApi(APIView):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         cart = self._cart(request)
-        cart_set_quantity(
-            cart=cart,
-            line_id=line_id,
-            quantity=serializer.validated_data["quantity"],
-            user=request.user,
-        )
+        if "quantity" in serializer.validated_data:
+            cart_set_quantity(
+                cart=cart,
+                line_id=line_id,
+                quantity=serializer.validated_data["quantity"],
+                user=request.user,
+            )
+        elif not cart.lines.filter(pk=line_id).exists():
+            # PATCH without a quantity changes nothing, for a line that exists.
+            raise ApplicationError(
+                _("That item is not in your cart."), code="not_found", status_code=404
+            )
         return Response(cart_data(cart=cart, user=request.user))
 
     @extend_schema(responses={204: None, **AUTH_ERRORS, **NOT_FOUND, 429: WRITE_ERRORS[429]})
@@ -423,9 +455,10 @@ class CheckoutApi(APIView):
     """Place an order from the user's cart and start its payment."""
 
     permission_classes = [IsAuthenticated]
+    parser_classes = [JSONParser]
 
     @extend_schema_serializer(component_name="ShopCheckout")
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictInputSerializer):
         shipping_address = AddressSerializer(
             required=False, help_text="Not needed with a pickup shipping method."
         )
@@ -449,7 +482,12 @@ class CheckoutApi(APIView):
         parameters=[
             OpenApiParameter(
                 IDEMPOTENCY_HEADER,
-                OpenApiTypes.STR,
+                {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": IDEMPOTENCY_MAX_LENGTH,
+                    "pattern": IDEMPOTENCY_PATTERN,
+                },
                 OpenApiParameter.HEADER,
                 required=True,
                 description=(
@@ -472,7 +510,8 @@ class CheckoutApi(APIView):
             ex.response(
                 "Idempotency-Key header missing",
                 {
-                    "detail": "Send an Idempotency-Key header of 1 to 100 characters.",
+                    "detail": "Send an Idempotency-Key header of 1 to 100 printable ASCII "
+                    "characters, not starting or ending with a space.",
                     "code": "idempotency_key_required",
                 },
                 status=400,
@@ -487,12 +526,16 @@ class CheckoutApi(APIView):
         ],
     )
     def post(self, request):
-        key = (request.headers.get(IDEMPOTENCY_HEADER) or "").strip()
-        if not key or len(key) > IDEMPOTENCY_MAX_LENGTH:
+        key = request.headers.get(IDEMPOTENCY_HEADER) or ""
+        if len(key) > IDEMPOTENCY_MAX_LENGTH or not re.fullmatch(IDEMPOTENCY_PATTERN, key):
             raise ApplicationError(
-                _("Send an Idempotency-Key header of 1 to %(max)s characters.")
+                _(
+                    "Send an Idempotency-Key header of 1 to %(max)s printable ASCII "
+                    "characters, not starting or ending with a space."
+                )
                 % {"max": IDEMPOTENCY_MAX_LENGTH},
                 code="idempotency_key_required",
+                status_code=400,
             )
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -567,9 +610,10 @@ class WishlistApi(generics.ListAPIView):
     permission_classes = [IsAuthenticated]
     serializer_class = WishlistItemSerializer
     filter_backends: list = []
+    parser_classes = [JSONParser]
 
     @extend_schema_serializer(component_name="ShopWishlistAdd")
-    class InputSerializer(serializers.Serializer):
+    class InputSerializer(StrictInputSerializer):
         product_id = serializers.IntegerField(min_value=1)
 
     def get_queryset(self):

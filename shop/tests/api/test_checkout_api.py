@@ -92,7 +92,7 @@ def test_checkout_without_an_idempotency_key_is_400_and_places_nothing(
     assert filled_cart.lines.count() == 1
 
 
-def test_checkout_with_an_expired_coupon_is_400_and_changes_nothing(
+def test_checkout_with_an_expired_coupon_is_422_and_changes_nothing(
     shopper_api, filled_cart, shipping, variant
 ):
     # given
@@ -104,7 +104,7 @@ def test_checkout_with_an_expired_coupon_is_400_and_changes_nothing(
     )
 
     # then
-    assert assert_error_shape(response, 400)["code"] == "coupon_expired"
+    assert assert_error_shape(response, 422)["code"] == "coupon_expired"
     assert not Order.objects.exists()
     assert Variant.objects.get(pk=variant.pk).reserved == 0
     assert Coupon.objects.get(pk=coupon.pk).times_used == 0
@@ -125,23 +125,23 @@ def test_checkout_refuses_bad_input_with_field_errors(shopper_api, filled_cart, 
     assert not Order.objects.exists()
 
 
-def test_checkout_with_an_unknown_payment_method_is_400(shopper_api, filled_cart, shipping):
+def test_checkout_with_an_unknown_payment_method_is_422(shopper_api, filled_cart, shipping):
     # when
     response = shopper_api.post(
         CHECKOUT, body(shipping, payment_gateway="cash"), HTTP_IDEMPOTENCY_KEY="pay-1"
     )
 
     # then
-    assert assert_error_shape(response, 400)["code"] == "payment_method_invalid"
+    assert assert_error_shape(response, 422)["code"] == "payment_method_invalid"
     assert not Order.objects.exists()
 
 
-def test_checkout_of_an_empty_cart_is_400(shopper_api, shipping):
+def test_checkout_of_an_empty_cart_is_422(shopper_api, shipping):
     # when
     response = shopper_api.post(CHECKOUT, body(shipping), HTTP_IDEMPOTENCY_KEY="empty-1")
 
     # then
-    assert assert_error_shape(response, 400)["code"] == "cart_empty"
+    assert assert_error_shape(response, 422)["code"] == "cart_empty"
     assert not Order.objects.exists()
 
 
