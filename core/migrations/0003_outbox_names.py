@@ -40,8 +40,10 @@ HANDLER_NAMES = {
 
 
 def _mappings() -> tuple[dict[str, str], dict[tuple[str, str], str]]:
-    from core.events import code_paths
-
+    try:
+        from core.events import code_paths
+    except ImportError:  # the registry's API moved on: the fixed tables remain
+        return dict(EVENT_NAMES), {}
     event_names, handler_names = code_paths()
     return {**EVENT_NAMES, **event_names}, handler_names
 
