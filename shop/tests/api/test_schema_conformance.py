@@ -66,7 +66,7 @@ def _catalogue_and_shopper() -> str:
     return key
 
 
-def _schemathesis(base_url: str, *options: str) -> subprocess.CompletedProcess:
+def _schemathesis(base_url: str, *options: str, cwd: Path) -> subprocess.CompletedProcess:
     command = [
         sys.executable,
         "-m",
@@ -90,7 +90,9 @@ def _schemathesis(base_url: str, *options: str) -> subprocess.CompletedProcess:
         "20",
     ]
     command += options
-    return subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+    return subprocess.run(
+        command, capture_output=True, text=True, timeout=300, check=False, cwd=cwd
+    )
 
 
 @pytest.fixture
@@ -103,7 +105,7 @@ def api_under_test(live_server, monkeypatch):
 
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("signed_in", [False, True], ids=["anonymous", "token"])
-def test_the_api_answers_exactly_what_its_schema_says(api_under_test, signed_in):
+def test_the_api_answers_exactly_what_its_schema_says(api_under_test, signed_in, tmp_path):
     # given: with the token, every operation (the `ignored_auth` check also
     # repeats each one without credentials); anonymous, the reads, public
     # and private, to bound the time
@@ -114,7 +116,8 @@ def test_the_api_answers_exactly_what_its_schema_says(api_under_test, signed_in)
         options = ["--include-method", "GET"]
 
     # when
-    result = _schemathesis(api_under_test, *options)
+    # (in tmp_path: schemathesis keeps a .schemathesis/ folder where it runs)
+    result = _schemathesis(api_under_test, *options, cwd=tmp_path)
 
     # then
     output = result.stdout + result.stderr
