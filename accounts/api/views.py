@@ -28,22 +28,20 @@ class MeApi(APIView):
         bio = serializers.CharField(max_length=500, required=False, allow_blank=True)
         remove_avatar = serializers.BooleanField(required=False, default=False)
 
-    @extend_schema_serializer(component_name="MeUpdateWithAvatar")
-    class UploadSerializer(InputSerializer):
-        """Multipart is for uploading an avatar (with any other field)."""
+    class UploadSerializer(StrictInputSerializer):
+        # An empty file is refused by the avatar check (422), like any non-image.
+        avatar = serializers.FileField(allow_empty_file=True)
 
-        avatar = serializers.FileField(allow_empty_file=True)  # refused as no image (422)
-
-        # Never partial, even for PATCH (DRF and drf-spectacular both set it):
-        # a multipart body without an avatar is refused, so that a body that
-        # is not a form at all (it parses to nothing) cannot pass for one.
-        @property
-        def partial(self) -> bool:
-            return False
-
-        @partial.setter
-        def partial(self, value: bool) -> None:
-            pass
+    # Multipart carries the avatar and nothing else: a form field is only
+    # text, so it could not say whether `1` is a number or a string, and a
+    # body that is not a form at all parses to nothing (so the avatar is
+    # required). Text fields go as JSON.
+    UPLOAD_SCHEMA = {
+        "type": "object",
+        "properties": {"avatar": {"type": "string", "format": "binary"}},
+        "required": ["avatar"],
+        "additionalProperties": False,
+    }
 
     @extend_schema_serializer(component_name="Me")
     class OutputSerializer(serializers.ModelSerializer):
@@ -77,12 +75,16 @@ class MeApi(APIView):
     @extend_schema(
         request={
             "application/json": InputSerializer,
-            "multipart/form-data": UploadSerializer,
+            "multipart/form-data": UPLOAD_SCHEMA,
         },
         responses={200: OutputSerializer, **WRITE_ERRORS},
     )
     def patch(self, request):
         if request.content_type.startswith("multipart/"):
+            others = sorted(set(request.data) - {"avatar"})
+            if others:
+                message = _("Send this field as JSON; multipart is for the avatar.")
+                raise serializers.ValidationError({name: [message] for name in others})
             serializer = self.UploadSerializer(data=request.data)
         else:
             if isinstance(request.data, dict) and "avatar" in request.data:
@@ -92,7 +94,7 @@ class MeApi(APIView):
             serializer = self.InputSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
         # A refused field raises Django's ValidationError, keyed by field;
-        # the API exception handler turns it into the usual 400 body.
+        # the API exception handler turns it into a 422 with the usual body.
         user = services.profile_update(user=request.user, **serializer.validated_data)
         return Response(self.OutputSerializer(user, context={"request": request}).data)
 

@@ -268,11 +268,7 @@ def test_api_bad_avatar_upload_is_refused_and_nothing_is_stored(api, user, setti
     make, message = BAD_UPLOADS[kind]
 
     # when
-    response = api.patch(
-        reverse("api:me"),
-        {"avatar": make(settings), "display_name": "Changed"},
-        format="multipart",
-    )
+    response = api.patch(reverse("api:me"), {"avatar": make(settings)}, format="multipart")
 
     # then: a file was sent, as the schema asks; it is not an image we take
     assert response.status_code == 422
@@ -282,8 +278,36 @@ def test_api_bad_avatar_upload_is_refused_and_nothing_is_stored(api, user, setti
     assert message in " ".join(body["errors"]["avatar"])
     user.refresh_from_db()
     assert not user.avatar
-    assert user.display_name != "Changed"
     assert stored_files(settings) == []
+
+
+def test_api_multipart_carries_only_the_avatar_and_refuses_text_fields(api, user, settings):
+    # given: a form field is text only, so the schema keeps them to JSON
+    before = user.display_name
+
+    # when
+    response = api.patch(
+        reverse("api:me"),
+        {"avatar": jpeg_with_gps(), "display_name": "Changed"},
+        format="multipart",
+    )
+
+    # then
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == {"display_name"}
+    user.refresh_from_db()
+    assert user.display_name == before
+    assert not user.avatar
+    assert stored_files(settings) == []
+
+
+def test_api_multipart_without_an_avatar_is_refused(api, user):
+    # when: an empty form (or a body that is no form at all) parses to nothing
+    response = api.patch(reverse("api:me"), {}, format="multipart")
+
+    # then
+    assert response.status_code == 400
+    assert "avatar" in response.json()["errors"]
 
 
 def test_api_avatar_given_as_text_is_refused(api, user):
