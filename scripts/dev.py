@@ -1,7 +1,9 @@
 """`make run`: the web server, a Celery worker and Celery beat, together.
 
 Ctrl-C (or SIGTERM) stops all three and everything they started; nothing is
-left running. If one of them dies, the others are stopped too."""
+left running. If the worker or beat exits (a lost broker it could not get
+back, a crash), it is started again after a short pause, which grows while it
+keeps exiting at once; if the web server exits, everything stops."""
 
 from __future__ import annotations
 
@@ -36,10 +38,76 @@ COMMANDS = {
 }
 
 
+# Processes started again when they exit; the first restart waits this long,
+# doubling (up to RESTART_MAX_SECONDS) while a process keeps exiting within
+# RESTART_RESET_SECONDS of its start.
+RESTARTED = {"worker", "beat"}
+RESTART_FIRST_SECONDS = 1.0
+RESTART_MAX_SECONDS = 30.0
+RESTART_RESET_SECONDS = 60.0
+
+
+class Supervised:
+    """One child process and its restart schedule."""
+
+    def __init__(self, name: str, command: list[str], env: dict[str, str]) -> None:
+        self.name = name
+        self.command = command
+        self.env = env
+        self.process: subprocess.Popen | None = None
+        self.started_at = 0.0
+        self.restart_at: float | None = None
+        self.delay = RESTART_FIRST_SECONDS
+        self.restarts = 0
+
+    def start(self) -> None:
+        # Own process group each, so one signal reaches a process and its children.
+        self.process = subprocess.Popen(
+            self.command, cwd=ROOT, env=self.env, start_new_session=True
+        )
+        self.started_at = time.monotonic()
+        self.restart_at = None
+
+    def exited(self) -> bool:
+        return self.process is not None and self.process.poll() is not None
+
+    def schedule_restart(self, now: float) -> None:
+        # A worker's pool children may outlive it in its group.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        if now - self.started_at > RESTART_RESET_SECONDS:
+            self.delay = RESTART_FIRST_SECONDS
+        self.restart_at = now + self.delay
+        print(
+            f"{self.name} exited with {self.process.returncode}; "
+            f"starting it again in {self.delay:.0f} s.",
+            flush=True,
+        )
+        self.delay = min(self.delay * 2, RESTART_MAX_SECONDS)
+
+
+def supervise(children: dict[str, Supervised], should_stop) -> int:
+    """Run until `should_stop()` or the web server exits; returns an exit code."""
+    while not should_stop():
+        now = time.monotonic()
+        for name, child in children.items():
+            if child.restart_at is not None:
+                if now >= child.restart_at:
+                    child.restarts += 1
+                    child.start()
+                continue
+            if child.exited():
+                if name not in RESTARTED:
+                    print(f"{name} exited with {child.process.returncode}; stopping the others.")
+                    return child.process.returncode or 1
+                child.schedule_restart(now)
+        time.sleep(0.5)
+    return 0
+
+
 def main() -> int:
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
-    processes: dict[str, subprocess.Popen] = {}
     stopping = False
 
     def stop(*_args) -> None:
@@ -49,20 +117,13 @@ def main() -> int:
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
 
-    for name, command in COMMANDS.items():
-        # Own process group each, so one signal reaches a process and its children.
-        processes[name] = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+    children = {name: Supervised(name, command, env) for name, command in COMMANDS.items()}
+    for child in children.values():
+        child.start()
     print(f"\nKampung is running on http://{HOST}:{PORT}/  (Ctrl-C stops everything)\n", flush=True)
 
-    exit_code = 0
-    while not stopping:
-        for name, process in processes.items():
-            if process.poll() is not None:
-                print(f"{name} exited with {process.returncode}; stopping the others.", flush=True)
-                exit_code = process.returncode or 1
-                stopping = True
-                break
-        time.sleep(0.5)
+    exit_code = supervise(children, lambda: stopping)
+    processes = {name: child.process for name, child in children.items() if child.process}
 
     for name, process in processes.items():
         if process.poll() is None:

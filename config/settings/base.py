@@ -412,6 +412,13 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker that loses its broker reconnects, forever, on its own (None: no
+# limit); the outbox relay then re-sends what a lost queue held. Tasks it was
+# running when the connection went are cancelled, not acknowledged: acks_late
+# redelivers them and every handler is idempotent.
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 # No task may run forever (a hung mail server, a stuck query): the soft limit
 # raises SoftTimeLimitExceeded inside the task, which then rolls back and stays
 # retryable; the hard limit kills the child process. Tasks may set shorter ones.
@@ -424,10 +431,16 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=360)
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 # interval_start=0: the one connection retry is immediate, not after kombu's
 # default two-second sleep (which a refused connection otherwise costs).
+# visibility_timeout: an unacknowledged (acks_late) task is handed out again
+# after an hour, well past CELERY_TASK_TIME_LIMIT, so no task runs twice at
+# once. health_check_interval: a connection idle that long is PINGed before
+# use, so a broker that restarted is noticed before a command is lost on it.
 REDIS_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": 3600,
     "socket_timeout": 2,
     "socket_connect_timeout": 2,
+    "socket_keepalive": True,
+    "health_check_interval": 10,
     "max_retries": 1,
     "interval_start": 0,
 }
