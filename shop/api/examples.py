@@ -124,6 +124,7 @@ ORDER = {
             "line_total": "200000.00",
         }
     ],
+    "adjustments": [],
     "created_at": "2025-01-01T10:00:00+07:00",
 }
 

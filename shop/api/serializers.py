@@ -7,7 +7,16 @@ from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from core.api.serializers import PatternField, StrictInputSerializer
-from shop.models import Brand, Category, Order, OrderLine, Product, ProductImage, WishlistItem
+from shop.models import (
+    Brand,
+    Category,
+    Order,
+    OrderAdjustment,
+    OrderLine,
+    Product,
+    ProductImage,
+    WishlistItem,
+)
 
 
 def absolute_url(context: dict, field) -> str | None:
@@ -98,6 +107,15 @@ class OrderLineSerializer(serializers.ModelSerializer):
         ]
 
 
+@extend_schema_serializer(component_name="ShopOrderAdjustment")
+class OrderAdjustmentSerializer(serializers.ModelSerializer):
+    """An amount another app took off the order (points, say)."""
+
+    class Meta:
+        model = OrderAdjustment
+        fields = ["code", "label", "amount", "released_amount"]
+
+
 @extend_schema_serializer(component_name="ShopPayment")
 class PaymentSerializer(serializers.Serializer):
     gateway = serializers.CharField()
@@ -118,6 +136,7 @@ class OrderSummarySerializer(serializers.ModelSerializer):
 class OrderSerializer(serializers.ModelSerializer):
     shipping_address = serializers.SerializerMethodField()
     lines = OrderLineSerializer(many=True, read_only=True)
+    adjustments = OrderAdjustmentSerializer(many=True, read_only=True)
     payment = serializers.SerializerMethodField()
 
     class Meta:
@@ -142,6 +161,7 @@ class OrderSerializer(serializers.ModelSerializer):
             "carrier",
             "tracking_number",
             "lines",
+            "adjustments",
             "created_at",
         ]
 

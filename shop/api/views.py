@@ -437,6 +437,7 @@ class CartLineDetailApi(APIView):
 def _order_detail_queryset():
     return Order.objects.prefetch_related(
         Prefetch("lines", queryset=OrderLine.objects.order_by("pk")),
+        "adjustments",
         Prefetch("payments", queryset=Payment.objects.order_by("-created_at", "-pk")),
     )
 
@@ -476,6 +477,15 @@ class CheckoutApi(APIView):
             help_text="Only for gateways that collect a card; never stored.",
         )
         note = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+        adjustments = serializers.DictField(
+            child=serializers.CharField(max_length=100, allow_blank=True),
+            required=False,
+            default=dict,
+            help_text=(
+                "The shopper's choice for each checkout adjustment on offer, by its code "
+                '(e.g. {"loyalty.points": "5000"}); without it none is applied.'
+            ),
+        )
 
     @extend_schema(
         request=InputSerializer,
@@ -554,6 +564,7 @@ class CheckoutApi(APIView):
             idempotency_key=key,
             idempotency_fingerprint=checkout_fingerprint(user=request.user, data=data),
             note=data["note"],
+            adjustment_choices=data["adjustments"],
             # The API lives outside i18n_patterns, so the active language is
             # always the default; the client's Accept-Language (or language
             # cookie) says which language the shopper's emails are written in.
