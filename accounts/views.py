@@ -134,9 +134,10 @@ def _logged_in_recently(request) -> bool:
 @reauthentication_required
 def account_delete(request):
     if not _can_reauthenticate(request.user) and not _logged_in_recently(request):
-        # allauth lets accounts with neither a password nor two-factor (social
-        # login only) through reauthentication_required unchallenged; for them
-        # a fresh login is the re-authentication.
+        # allauth (65.22) asks a social-only account for a code sent to its
+        # verified email; one with no verified email to send it to has
+        # nothing allauth can ask for, so a fresh login is the
+        # re-authentication.
         logout(request)
         messages.info(request, _("Log in again to delete your account."))
         return redirect_to_login(reverse("accounts:delete"), reverse("account_login"))

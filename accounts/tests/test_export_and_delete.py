@@ -328,32 +328,32 @@ def _social_only_user():
     return user
 
 
-def test_social_only_account_with_an_old_session_must_log_in_again_to_delete(client):
-    # given: no password and no two-factor, so allauth has nothing to ask for
+def test_social_only_account_must_confirm_an_emailed_code_to_delete(client):
+    # given: no password and no two-factor; allauth asks for a code by email
     user = _social_only_user()
     client.force_login(user)
 
     # when
     response = client.post(reverse("accounts:delete"), {"confirm": "DELETE"})
 
-    # then
+    # then nothing is deleted until the code is confirmed
     assert response.status_code == 302
-    assert response.url.startswith(reverse("account_login"))
-    assert "_auth_user_id" not in client.session
+    assert response.url.startswith(reverse("account_request_reauthentication_code"))
     user.refresh_from_db()
     assert user.is_active
     assert user.deleted_at is None
 
 
-def test_social_only_account_just_logged_in_can_delete(client):
-    # given: a fresh login (here by emailed code) counts as re-authentication
+def test_social_only_account_deletes_after_confirming_the_emailed_code(client):
+    # given a social-only member who asked to delete and was sent a code
     user = _social_only_user()
-    client.post(reverse("account_request_login_code"), {"email": user.email})
+    client.force_login(user)
+    client.post(reverse("accounts:delete"), {"confirm": "DELETE"})
+    client.post(reverse("account_request_reauthentication_code"), {"recipient": user.email})
     code = re.search(r"^\s*([A-Z0-9]{4}-?[A-Z0-9]{4})\s*$", mail.outbox[-1].body, re.M).group(1)
-    client.post(reverse("account_confirm_login_code"), {"code": code})
-    assert int(client.session["_auth_user_id"]) == user.pk
 
-    # when
+    # when they confirm it and delete
+    client.post(reverse("account_confirm_reauthentication_code"), {"code": code})
     response = client.post(reverse("accounts:delete"), {"confirm": "DELETE"})
 
     # then
