@@ -348,7 +348,9 @@ MAIL_KEEP_DAYS = env.int("MAIL_KEEP_DAYS", default=90)
 SESSION_COOKIE_HTTPONLY = True
 # Sessions are read from the cache (Redis when configured) and written through
 # to the database: a visitor with a cart costs no session query per page.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# core.sessions is Django's cached_db that drops the cached copies a cache
+# outage left stale, once the cache answers again.
+SESSION_ENGINE = "core.sessions"
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -173,4 +173,44 @@ def test_the_storefront_sells_through_a_redis_outage(cache_redis, outage):
     assert Order.objects.count() == orders_before + 2
     assert sign_in.status_code == 302
     assert after_sign_in.status_code == 200
-    assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.cached_db"
+    assert settings.SESSION_ENGINE == "core.sessions"  # cached_db, outage-safe
+
+
+def test_a_guest_order_placed_while_redis_hung_stays_theirs_when_it_answers_again(
+    cache_redis, monkeypatch
+):
+    """The session's cached copy from before the hang must not come back:
+    it would not list the order placed meanwhile (nor, for a new cart, the
+    cart)."""
+    # given: a guest with a session (a cart), cached while Redis runs
+    monkeypatch.setattr(cachebackend, "CIRCUIT_OPEN_SECONDS", 0.3)
+    variant = ProductFactory(variant__stock=10).variants.get()
+    shipping = ShippingMethodFactory(price=Decimal("15000"))
+    guest = Client()
+    guest.post(reverse("shop:cart_add"), {"variant_id": variant.pk, "quantity": 1})
+    assert guest.get(reverse("shop:cart")).status_code == 200
+
+    # when: the order is placed while Redis hangs, then Redis answers again
+    cache_redis.pause()
+    try:
+        page = guest.get(reverse("shop:checkout"))
+        placed = guest.post(
+            reverse("shop:checkout"),
+            {
+                "idempotency_key": page.context["form"]["idempotency_key"].value(),
+                "email": "guest@example.com",
+                **ADDRESS,
+                "shipping_method": shipping.pk,
+                "payment_method": "bank_transfer",
+                "action": "place_order",
+            },
+        )
+    finally:
+        cache_redis.resume()
+    time.sleep(0.5)  # past the breaker's period: the cache is used again
+    order = Order.objects.get()
+    after = guest.get(reverse("shop:order_detail", args=[order.number]))
+
+    # then
+    assert placed.status_code == 302
+    assert after.status_code == 200
