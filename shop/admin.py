@@ -399,6 +399,14 @@ class ProductAdmin(SaveFormFieldsMixin, admin.ModelAdmin):
         super().save_related(request, form, formsets, change)
         product_refresh(product_id=form.instance.pk)
 
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        catalog_changed(reason="product deleted in the admin")
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        catalog_changed(reason="products deleted in the admin")
+
     # Bulk actions.
 
     @admin.action(description=gettext_lazy("Publish selected products"), permissions=["change"])

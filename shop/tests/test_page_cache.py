@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 from django.utils import translation
 
+from shop.models import Category
 from shop.services.catalog import products_set_published, variant_set_stock
 from shop.tests.factories import (
     BrandFactory,
@@ -371,3 +372,25 @@ def test_renaming_a_category_in_the_admin_orphans_its_listing_and_product_pages(
     assert listing["X-Page-Cache"] == page["X-Page-Cache"] == "miss"
     assert "Batik Tulis" in listing.content.decode()
     assert "Batik Tulis" in page.content.decode()
+
+
+def test_deleting_a_product_in_the_admin_removes_it_from_stored_pages(
+    staff_client, django_capture_on_commit_callbacks
+):
+    # given
+    category_create("Batik")
+    product = ProductFactory(category=Category.objects.get(slug="batik"), name="Gone Sarong")
+    url = product.get_absolute_url()
+    _stored(url)
+    _stored("/shop/c/batik/")
+
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(f"/admin/shop/product/{product.pk}/delete/", {"post": "yes"})
+    _, page = _visit(url)
+    _, listing = _visit("/shop/c/batik/")
+
+    # then
+    assert response.status_code == 302
+    assert page.status_code == 404
+    assert "Gone Sarong" not in listing.content.decode()
