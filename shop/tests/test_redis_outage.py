@@ -151,6 +151,12 @@ def test_the_storefront_sells_through_a_redis_outage(cache_redis, outage):
                 HTTP_IDEMPOTENCY_KEY="outage-1",
             ),
         )
+        failed_sign_in = journey(
+            "failed sign-in (rate limits, axes)",
+            lambda: Client().post(
+                reverse("account_login"), {"login": member.email, "password": "wrong"}
+            ),
+        )
         newcomer = Client()
         sign_in = journey("sign-in", lambda: _sign_in(newcomer, member.email))
         after_sign_in = journey(
@@ -171,6 +177,7 @@ def test_the_storefront_sells_through_a_redis_outage(cache_redis, outage):
     assert web_order.status_code == 302
     assert api_order.status_code == 201, api_order.content
     assert Order.objects.count() == orders_before + 2
+    assert failed_sign_in.status_code == 200  # the form again, with its error
     assert sign_in.status_code == 302
     assert after_sign_in.status_code == 200
     assert settings.SESSION_ENGINE == "core.sessions"  # cached_db, outage-safe
