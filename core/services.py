@@ -98,9 +98,11 @@ def outbox_deliver_events(*, event_ids: Sequence[uuid.UUID | str], also_fresh: i
             .values_list("pk", flat=True)[:also_fresh]
         )
     delivered = 0
+    group = max(settings.OUTBOX_COMMIT_GROUP, 1)
     for start in range(0, len(fresh), CLAIM_CHUNK):
-        for claim in _claim(fresh[start : start + CLAIM_CHUNK]):
-            delivered += _attempt(claim)
+        claims = _claim(fresh[start : start + CLAIM_CHUNK])
+        for first in range(0, len(claims), group):
+            delivered += _attempt_group(claims[first : first + group])
     for pk in retries:
         for claim in _claim([pk]):
             delivered += _attempt(claim)
@@ -193,6 +195,34 @@ def _attempt(claim: _Claim) -> bool:
         _record_failure(claim, traceback.format_exc(limit=20)[-10_000:])
         return False
     return True
+
+
+def _attempt_group(claims: Sequence[_Claim]) -> int:
+    """Run first attempts together in one transaction, each handler in a
+    savepoint of its own (group commit): one WAL flush for the group instead
+    of one per delivery, which is half a delivery's cost (bench/outbox.py).
+
+    Each delivery keeps its guarantees: its handler's writes and its mark
+    commit together (a failing handler rolls back to its savepoint, and its
+    failure is recorded in the same commit). What the group adds: a crash
+    or a task time limit before the commit undoes the whole group, whose
+    deliveries are tried again when their leases end, with the attempt
+    counted; and the rows a handler locks stay locked until the group
+    commits (OUTBOX_COMMIT_GROUP deliveries, a few milliseconds each)."""
+    if len(claims) == 1:
+        return int(_attempt(claims[0]))
+    running = claims[0]
+    try:
+        with transaction.atomic():
+            delivered = 0
+            for running in claims:
+                delivered += _attempt(running)
+            return delivered
+    except SoftTimeLimitExceeded:
+        # The group rolled back, the running attempt's record with it: keep
+        # that one (the others wait for their leases).
+        _record_failure(running, traceback.format_exc(limit=20)[-10_000:])
+        raise
 
 
 def _relax_commit() -> None:

@@ -467,6 +467,9 @@ OUTBOX_ENQUEUE_ON_PUBLISH = env.bool("OUTBOX_ENQUEUE_ON_PUBLISH", default=True)
 # throughput here, bench/README.md); a database crash may then replay the
 # last moment's deliveries, so leave it on unless handlers can bear that.
 OUTBOX_SYNCHRONOUS_COMMIT = env.bool("OUTBOX_SYNCHRONOUS_COMMIT", default=True)
+# First attempts are committed this many at a time, each handler in its own
+# savepoint (core.services._attempt_group); 1 commits every delivery alone.
+OUTBOX_COMMIT_GROUP = env.int("OUTBOX_COMMIT_GROUP", default=20)
 # Delivered events are deleted after this many days (their payloads hold
 # shoppers' data); pending and dead ones are kept.
 OUTBOX_RETENTION_DAYS = env.int("OUTBOX_RETENTION_DAYS", default=14)

@@ -680,19 +680,22 @@ def test_a_poison_delivery_in_a_batch_costs_its_neighbours_one_attempt_once(subs
             next_attempt_at=timezone.now() - timedelta(seconds=1)
         )
 
-    # then
+    # then: the crash undid the group it was in (first attempts commit
+    # together, OUTBOX_COMMIT_GROUP), so its neighbours were delivered on
+    # their second attempt, once; the poison alone ends dead
     deliveries = {
         d.event_id: (d.status, d.attempts)
         for d in OutboxDelivery.objects.filter(event_id__in=ids, handler="test.handle")
     }
     assert deliveries == {
-        ids[0]: (OutboxDelivery.Status.DELIVERED, 1),
-        ids[1]: (OutboxDelivery.Status.DELIVERED, 1),
+        ids[0]: (OutboxDelivery.Status.DELIVERED, 2),
+        ids[1]: (OutboxDelivery.Status.DELIVERED, 2),
         ids[2]: (OutboxDelivery.Status.DEAD, 3),
         ids[3]: (OutboxDelivery.Status.DELIVERED, 2),
         ids[4]: (OutboxDelivery.Status.DELIVERED, 2),
     }
-    assert sorted(received) == ["n0", "n1", "n2", "n3"]
+    # (n0 and n1 ran twice: their first run was rolled back with the group)
+    assert sorted(set(received)) == ["n0", "n1", "n2", "n3"]
 
 
 def test_a_task_out_of_time_records_its_attempt_and_stops(subscribers):
@@ -773,3 +776,39 @@ def test_without_enqueue_on_publish_the_relay_delivers_new_events_in_batches(
     assert relayed == 3
     assert singles == []
     assert ProbeRecord.objects.filter(event_id__in=[e.event_id for e in pending]).count() == 3
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(("group", "transactions"), [(20, 1), (1, 4)])
+def test_first_attempts_commit_together_in_groups(
+    postgres_required, subscribers, settings, group, transactions
+):
+    # given four fresh deliveries, and a handler that notes its transaction
+    settings.OUTBOX_COMMIT_GROUP = group
+    settings.OUTBOX_ENQUEUE_ON_PUBLISH = False  # delivered below, not on commit
+    seen: list[int] = []
+
+    def note_transaction(event: ProbePinged) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT txid_current()")
+            seen.append(cursor.fetchone()[0])
+
+    subscribers[ProbePinged.event_type] = {"test.txid": note_transaction}
+    pending = [ProbePinged(note=f"g{n}") for n in range(4)]
+    with transaction.atomic():
+        for event in pending:
+            publish(event)
+
+    # when they are delivered
+    delivered = services.outbox_deliver_events(event_ids=[e.event_id for e in pending])
+
+    # then one commit for the group (or one each), every delivery marked
+    assert delivered == 4
+    assert len(set(seen)) == transactions
+    assert (
+        OutboxDelivery.objects.filter(
+            handler="test.txid", status=OutboxDelivery.Status.DELIVERED
+        ).count()
+        == 4
+    )
