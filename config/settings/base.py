@@ -116,6 +116,8 @@ TEMPLATES = [
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'kampung.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # A fresh clone has no var/: `manage.py migrate` (without make) must work.
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # WAL + IMMEDIATE transactions let the web process and the Celery worker
     # write to one SQLite file without "database is locked" errors.
     DATABASES["default"]["OPTIONS"] = {
@@ -405,6 +407,8 @@ SPECTACULAR_SETTINGS = {
 
 # --- Celery and the event outbox ----------------------------------------------
 CELERY_BROKER_URL = REDIS_URL or f"sqla+sqlite:///{VAR_DIR / 'broker.sqlite3'}"
+if not REDIS_URL:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)  # the embedded broker's file lives there
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True

@@ -137,3 +137,28 @@ def test_dev_runner_serves_the_site_and_ctrl_c_stops_every_process(tmp_path):
 @pytest.fixture(autouse=True)
 def _no_db():
     yield
+
+
+def test_manage_py_migrate_works_on_a_fresh_clone_without_make(tmp_path):
+    # given a checkout with no var/ folder and no configuration
+    var = tmp_path / "fresh" / "var"
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DATABASE_URL", "REDIS_URL", "DJANGO_SETTINGS_MODULE"}
+    }
+    env["KAMPUNG_VAR_DIR"] = str(var)
+
+    # when a newcomer runs migrate directly
+    result = subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--no-input", "-v0"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+    # then the settings made what they need and the database exists
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert (var / "kampung.sqlite3").is_file()
