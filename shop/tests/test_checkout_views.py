@@ -424,3 +424,15 @@ def test_someone_elses_confirmation_page_is_not_found(client, variant, shipping)
     # then
     assert confirmation.status_code == 404
     assert pay.status_code == 404
+
+
+def test_the_guest_checkout_says_it_needs_an_email_and_an_address(client, variant, shipping):
+    # given a guest with a cart
+    _fill_cart(client, variant, 1)
+
+    # when they open the checkout
+    page = client.get(reverse("shop:checkout")).content.decode()
+
+    # then it says what it will ask for, not "only your email"
+    assert "we only need your email" not in page
+    assert "an address to ship to" in page
