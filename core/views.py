@@ -1,11 +1,20 @@
 from __future__ import annotations
 
-from django.http import JsonResponse
-from django.views.decorators.cache import never_cache
+from django.http import HttpResponseRedirect, JsonResponse
+from django.templatetags.static import static
+from django.views.decorators.cache import cache_control, never_cache
 from django.views.decorators.http import require_safe
 from django.views.generic import TemplateView
 
 from core.selectors import broker_status, database_status, outbox_lag
+
+
+@require_safe
+@cache_control(max_age=86400, public=True)
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page's <link rel="icon">
+    says: send them to the logo mark (a static file, hashed in production)."""
+    return HttpResponseRedirect(static("img/favicon.svg"))
 
 
 @never_cache
