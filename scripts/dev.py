@@ -106,7 +106,9 @@ def supervise(children: dict[str, Supervised], should_stop) -> int:
 
 
 def main() -> int:
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    # The port goes to every process: the worker renders the links in mail on
+    # KAMPUNG_BASE_URL, which follows it unless set (config/settings/base.py).
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "KAMPUNG_PORT": PORT}
     env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
     stopping = False
 

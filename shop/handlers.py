@@ -34,6 +34,7 @@ from shop.events import (
     VariantBackInStock,
 )
 from shop.models import Order, StockAlert
+from shop.payments.bank_transfer import transfer_instructions
 from shop.services.orders_claim import order_access_path
 
 
@@ -78,6 +79,9 @@ def _order_mail(order_id: int, *, kind: str, template: str, subject) -> None:
                 "order": order,
                 "lines": list(order.lines.all()),
                 "order_url": _order_url(order),
+                # The same bank, amount, reference and deadline as the
+                # confirmation page; empty unless it waits for a transfer.
+                "instructions": transfer_instructions(order),
             },
         )
 

@@ -28,7 +28,11 @@ CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 SITE_ID = 1
 SITE_NAME = env.str("KAMPUNG_SITE_NAME", default="Kampung")
 # Where the site is reached from outside: links in emails start with it.
-KAMPUNG_BASE_URL = env.str("KAMPUNG_BASE_URL", default="http://127.0.0.1:8000")
+# Locally it follows the port `make run` serves on (KAMPUNG_PORT, which
+# scripts/dev.py passes to the web server, the worker and beat).
+KAMPUNG_BASE_URL = env.str(
+    "KAMPUNG_BASE_URL", default=f"http://127.0.0.1:{env.str('KAMPUNG_PORT', default='8000')}"
+)
 
 # --- Applications -------------------------------------------------------------
 DJANGO_APPS = [

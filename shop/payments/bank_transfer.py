@@ -7,6 +7,24 @@ from core.money import quantize
 from shop.payments.base import PaymentGateway, PaymentResult
 
 
+def transfer_instructions(order) -> dict:
+    """How to pay an order that waits for a bank transfer: the shop's account
+    (settings.SHOP_BANK_ACCOUNT), the exact amount, the reference (the order
+    number) and the deadline (`reserved_until`). Empty for any other order.
+    The confirmation page and the order email both show these."""
+    if order.status != "pending_payment" or order.payment_gateway != BankTransferGateway.code:
+        return {}
+    account = settings.SHOP_BANK_ACCOUNT
+    return {
+        "bank": account["bank"],
+        "account_name": account["account_name"],
+        "account_number": account["account_number"],
+        "amount": order.total,
+        "reference": order.number,
+        "deadline": order.reserved_until,
+    }
+
+
 class BankTransferGateway(PaymentGateway):
     """The shopper transfers the total; staff confirm it in the admin
     ("Mark as paid"), which commits the held stock."""

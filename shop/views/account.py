@@ -36,6 +36,7 @@ from shop.models import (
     Variant,
     WishlistItem,
 )
+from shop.payments.bank_transfer import transfer_instructions
 from shop.services import addresses as address_services
 from shop.services.cart import cart_add
 from shop.services.orders_claim import (
@@ -120,18 +121,9 @@ def accessible_order(request, number: str) -> Order:
 
 
 def payment_instructions(order: Order) -> dict:
-    """How to pay an order that waits for a bank transfer."""
-    if order.status != Order.Status.PENDING_PAYMENT or order.payment_gateway != "bank_transfer":
-        return {}
-    account = settings.SHOP_BANK_ACCOUNT
-    return {
-        "bank": account["bank"],
-        "account_name": account["account_name"],
-        "account_number": account["account_number"],
-        "amount": order.total,
-        "reference": order.number,
-        "deadline": order.reserved_until,
-    }
+    """How to pay an order that waits for a bank transfer (the order email
+    shows the same)."""
+    return transfer_instructions(order)
 
 
 def order_context(request, order: Order) -> dict:
