@@ -3,10 +3,16 @@ the favicon, the API documentation page under the site's CSP."""
 
 from __future__ import annotations
 
+import os
+import re
+from pathlib import Path
+
 import pytest
 from playwright.sync_api import Page, expect
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+SCREENSHOTS = os.environ.get("E2E_SCREENSHOTS", "")
 
 
 def test_api_docs_render_under_the_content_security_policy(page: Page, live_server):
@@ -17,3 +23,43 @@ def test_api_docs_render_under_the_content_security_policy(page: Page, live_serv
     expect(page.locator(".swagger-ui .info .title")).to_contain_text("Kampung API")
     expect(page.locator(".opblock").first).to_be_visible()
     page.wait_for_load_state("networkidle")
+
+
+def test_a_phone_shows_the_cart_and_its_count_with_the_menu_closed(page: Page, live_server):
+    from decimal import Decimal
+
+    from shop.services.catalog import product_refresh
+    from shop.tests.factories import ProductFactory, category_create
+
+    product = ProductFactory(
+        name="Kopi Gayo", category=category_create("Coffee"), variant__price=Decimal("85000")
+    )
+    product_refresh(product_id=product.pk)
+    page.set_viewport_size({"width": 390, "height": 844})
+
+    page.goto(live_server.url + product.get_absolute_url())
+    page.get_by_role("button", name="Add to cart").click()
+    expect(page.locator("#cart-add-result")).to_contain_text("Added")
+
+    banner = page.get_by_role("banner")
+    menu = banner.get_by_role("button", name="Menu")
+    expect(menu).to_have_attribute("aria-expanded", "false")
+    # the menu's other entries stay folded away, the cart does not
+    expect(banner.get_by_role("link", name="Shop")).to_be_hidden()
+    cart = banner.get_by_role("link", name=re.compile("Cart"))
+    expect(cart).to_be_visible()
+    expect(cart.locator("#cart-count")).to_have_text("1")
+    box, bar = cart.bounding_box(), banner.bounding_box()
+    # in the top row, next to the menu button, inside the screen
+    toggle = menu.bounding_box()
+    assert abs((box["y"] + box["height"] / 2) - (toggle["y"] + toggle["height"] / 2)) < 4
+    assert box["x"] + box["width"] <= toggle["x"] <= 390 and box["y"] >= bar["y"]
+    if SCREENSHOTS:
+        page.screenshot(path=str(Path(SCREENSHOTS) / "phone-header.png"))
+
+    # opening the menu shows everything, the cart once
+    menu.click()
+    expect(banner.get_by_role("link", name="Shop")).to_be_visible()
+    expect(banner.get_by_role("link", name=re.compile("Cart"))).to_have_count(1)
+    if SCREENSHOTS:
+        page.screenshot(path=str(Path(SCREENSHOTS) / "phone-menu-open.png"))
