@@ -105,11 +105,18 @@ def supervise(children: dict[str, Supervised], should_stop) -> int:
     return 0
 
 
-def main() -> int:
-    # The port goes to every process: the worker renders the links in mail on
-    # KAMPUNG_BASE_URL, which follows it unless set (config/settings/base.py).
-    env = {**os.environ, "PYTHONUNBUFFERED": "1", "KAMPUNG_PORT": PORT}
+def child_environment(environ) -> dict[str, str]:
+    """The environment of the web server, the worker and beat. The port goes
+    to every one of them, even one only `.env` names (the settings would read
+    it there, this script does not): the worker renders the links in mail on
+    KAMPUNG_BASE_URL, which follows it unless set (config/settings/base.py)."""
+    env = {**environ, "PYTHONUNBUFFERED": "1", "KAMPUNG_PORT": PORT}
     env.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+    return env
+
+
+def main() -> int:
+    env = child_environment(os.environ)
     stopping = False
 
     def stop(*_args) -> None:

@@ -5,6 +5,7 @@ Locally, links in mail follow the port the site runs on."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from decimal import Decimal
@@ -175,3 +176,23 @@ def test_the_local_base_url_follows_the_port_the_site_runs_on(tmp_path):
     assert base_url(KAMPUNG_PORT="8123", KAMPUNG_BASE_URL="https://x.example") == (
         "https://x.example"
     )
+
+
+def test_make_run_gives_every_process_the_port_it_serves_on(monkeypatch):
+    import importlib.util
+
+    # given no KAMPUNG_PORT in the environment (a .env may still name one)
+    monkeypatch.delenv("KAMPUNG_PORT", raising=False)
+    spec = importlib.util.spec_from_file_location("kampung_dev", ROOT / "scripts" / "dev.py")
+    dev = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(dev)
+
+    # then the web server, the worker and beat all get the port it serves on
+    env = dev.child_environment({"PATH": "/usr/bin"})
+    assert env["KAMPUNG_PORT"] == "8000"
+    assert dev.COMMANDS["web"][-1].endswith(":8000")
+    # and a port chosen in the environment wins
+    monkeypatch.setenv("KAMPUNG_PORT", "8123")
+    spec.loader.exec_module(dev)
+    assert dev.child_environment(dict(os.environ))["KAMPUNG_PORT"] == "8123"
+    assert dev.COMMANDS["web"][-1].endswith(":8123")
