@@ -63,3 +63,44 @@ def test_a_phone_shows_the_cart_and_its_count_with_the_menu_closed(page: Page, l
     expect(banner.get_by_role("link", name=re.compile("Cart"))).to_have_count(1)
     if SCREENSHOTS:
         page.screenshot(path=str(Path(SCREENSHOTS) / "phone-menu-open.png"))
+
+
+def test_the_price_filter_shows_a_seven_digit_price_whole(page: Page, live_server):
+    from decimal import Decimal
+
+    from shop.services.catalog import product_refresh
+    from shop.tests.factories import ProductFactory, category_create
+
+    category = category_create("Batik")
+    product = ProductFactory(
+        name="Batik Tulis", category=category, variant__price=Decimal("950000")
+    )
+    product_refresh(product_id=product.pk)
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+    page.goto(live_server.url + category.get_absolute_url() + "?max_price=1000000")
+
+    for name in ("Min price", "Max price"):
+        field = page.get_by_role("spinbutton", name=name)
+        field.fill("1000000")
+        # the room for text inside the box (no padding, no spin buttons) holds
+        # the whole number in the box's own font
+        room, text = field.evaluate(
+            """input => {
+                const style = getComputedStyle(input);
+                const probe = document.createElement("span");
+                probe.style.font = style.font;
+                probe.style.position = "absolute";
+                probe.textContent = input.value;
+                document.body.append(probe);
+                const text = probe.getBoundingClientRect().width;
+                probe.remove();
+                const spin = style.appearance === "textfield" ? 0 : 16;
+                const room = input.clientWidth - parseFloat(style.paddingLeft)
+                    - parseFloat(style.paddingRight) - spin;
+                return [room, text];
+            }"""
+        )
+        assert text <= room, f"{name}: {text:.0f}px of text in {room:.0f}px"
+    if SCREENSHOTS:
+        page.locator(".price-range").screenshot(path=str(Path(SCREENSHOTS) / "price-range.png"))
