@@ -18,7 +18,7 @@ from django.conf import settings as django_settings
 from django.test import Client
 from playwright.sync_api import Page, expect
 
-from shop.models import StockAlert, WishlistItem
+from shop.models import CartLine, StockAlert, WishlistItem
 from shop.services.catalog import product_refresh
 from shop.tests.factories import ProductFactory, UserFactory, VariantFactory, category_create
 
@@ -227,3 +227,43 @@ def test_anonymous_save_to_wishlist_leads_to_login_and_back(page: Page, live_ser
     page.get_by_role("link", name="Save to wishlist").click()
 
     expect(page).to_have_url(re.compile(r"/accounts/login/\?next=.*" + re.escape(product.slug)))
+
+
+def test_a_refused_quantity_on_the_cart_page_shows_why_and_keeps_the_page(
+    page: Page, live_server, browser_problems
+):
+    base = live_server.url
+    product = ProductFactory(name="Kopi Gayo", category=category_create("Coffee"), variant__stock=5)
+    product_refresh(product_id=product.pk)
+    # the refusal is a 400 on purpose
+    browser_problems.allow(r"/cart/lines/\d+/ answered 40[09]|status of 40[09]")
+
+    # given the coffee in the cart
+    page.goto(base + product.get_absolute_url())
+    page.get_by_role("button", name="Add to cart").click()
+    expect(page.locator("#cart-add-result")).to_contain_text("Added")
+    page.goto(base + "/shop/cart/")
+    panel = page.locator("#cart-panel")
+    expect(panel).to_contain_text("Kopi Gayo")
+
+    quantity = panel.get_by_label("Quantity of Kopi Gayo")
+    for asked, reason in (("150", "between 1 and 99"), ("9", "5")):
+        # when the shopper asks for more than the limit (the browser's own
+        # max check bypassed, as an old page or another client would), then
+        # for more than there is
+        quantity.evaluate("i => i.removeAttribute('max')")
+        quantity.fill(asked)
+        panel.get_by_role("button", name="Update").click()
+
+        # then the reason shows in the cart, and the page stays whole and styled
+        expect(panel.get_by_role("alert")).to_contain_text(reason)
+        expect(header(page)).to_be_visible()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Your cart")
+        expect(page.locator("#cart-panel")).to_have_count(1)
+        expect(page.locator("footer.site-footer")).to_have_count(1)
+        assert page.evaluate("getComputedStyle(document.body).fontFamily") != "Times New Roman"
+        # and the quantity was not changed
+        expect(quantity).to_have_value("1")
+        assert CartLine.objects.get(variant=product.variants.get()).quantity == 1
+
+    screenshot(page, "cart-refused")

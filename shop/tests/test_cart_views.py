@@ -303,3 +303,26 @@ def test_header_count_is_in_the_context(client):
 
     # then
     assert int(str(response.context["cart_count"])) == 3
+
+
+@pytest.mark.parametrize(("quantity", "status"), [(150, 400), (9, 409)])
+def test_htmx_refused_quantity_answers_the_panel_aimed_at_the_panel(client, quantity, status):
+    # given
+    variant = _variant(price=Decimal("10000"), stock=5)
+    _add(client, variant, 1)
+    line = CartLine.objects.get()
+
+    # when
+    response = client.post(
+        reverse("shop:cart_update", args=[line.pk]), {"quantity": quantity}, **HTMX
+    )
+
+    # then the panel with the reason replaces the panel, not the page
+    assert response.status_code == status
+    body = response.content.decode()
+    assert body.lstrip().startswith('<div id="cart-panel"')
+    assert 'role="alert"' in body
+    assert response["HX-Retarget"] == "#cart-panel"
+    assert response["HX-Reswap"] == "outerHTML"
+    line.refresh_from_db()
+    assert line.quantity == 1

@@ -145,7 +145,11 @@ def _cart_panel(request, *, status: int = 200, error: str = "", notice: str = ""
 def _cart_refusal(request, message: str, status: int) -> HttpResponse:
     """A refused cart action: the cart as it is, the reason, a 4xx."""
     if request.htmx:
-        return _cart_panel(request, status=status, error=message)
+        response = _cart_panel(request, status=status, error=message)
+        # The panel replaces the panel, whichever element asked.
+        response["HX-Retarget"] = "#cart-panel"
+        response["HX-Reswap"] = "outerHTML"
+        return response
     messages.error(request, message)
     return render(request, "shop/cart/detail.html", cart_context(request), status=status)
 

@@ -108,6 +108,21 @@
       badge.hidden = count < 1;
     });
 
+    // A refused htmx change (4xx) into a region marked data-htmx-show-errors
+    // (the cart) answers with that region and the reason: swap it in place.
+    // htmx leaves 4xx answers unswapped by default, so without this the reason
+    // would be lost (and a page must never be replaced by a bare fragment).
+    document.body.addEventListener("htmx:beforeSwap", function (event) {
+      var detail = event.detail;
+      var status = detail.xhr ? detail.xhr.status : 0;
+      var target = detail.target;
+      if (status >= 400 && status < 500 && target && target.closest &&
+          target.closest("[data-htmx-show-errors]")) {
+        detail.shouldSwap = true;
+        detail.isError = false;
+      }
+    });
+
     // Select a read-only field's whole value when it gets focus.
     document.querySelectorAll("input[data-select-on-focus]").forEach(function (input) {
       input.addEventListener("focus", function () {
