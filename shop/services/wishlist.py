@@ -93,7 +93,7 @@ def stock_alert_subscribe(
     if not rate_limits_consume(hits={"stock_alert_ip": client_ip, "stock_alert_email": email}):
         raise ApplicationError(
             _(
-                "Too many alert requests for now. Try again later, or sign in to "
+                "Too many alert requests for now. Try again later, or log in to "
                 "set alerts for your own address in one click."
             ),
             code="rate_limited",

@@ -411,7 +411,7 @@ def checkout(request):
             None,
             _(
                 "Too many orders from here in a short time. Wait a while and try "
-                "again, or sign in to order with your account."
+                "again, or log in to order with your account."
             ),
         )
         return _render_checkout(request, form, cart, status=429)
