@@ -8,7 +8,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from shop.tests.factories import UserFactory
+from accounts.tests.factories import UserFactory
 
 OTHER_WORDS = re.compile(r"Sign[ -]?In\b|Sign[ -]?Out\b|Sign Up|Signup|sign out|>\s*sign in\s*<")
 
