@@ -108,6 +108,18 @@ CHECKOUT_ADDRESS = {
     "city": "Yogya",
 }
 
+# Every field of the checkout form and the API's address (CHECKOUT_ADDRESS is
+# the service's minimum).
+FULL_ADDRESS = {
+    "full_name": "Siti Rahma",
+    "phone": "+62 812 3456 7890",
+    "line1": "Jl. Melati 12",
+    "line2": "",
+    "city": "Yogyakarta",
+    "region": "DIY",
+    "postal_code": "55281",
+}
+
 
 def order_place(variant, gateway: str = "test_card", *, user=None, quantity: int = 2, **kwargs):
     """An order for `quantity` of `variant`, placed through the real checkout

@@ -18,7 +18,7 @@ from shop.models import Order, OrderAdjustment, Variant
 from shop.services.cart import cart_add, cart_for_user
 from shop.services.checkout import checkout_place_order
 from shop.services.orders import order_cancel, order_mark_paid, order_refund
-from shop.tests.factories import CHECKOUT_ADDRESS, ProductFactory, UserFactory
+from shop.tests.factories import CHECKOUT_ADDRESS, FULL_ADDRESS, ProductFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -210,7 +210,7 @@ def test_the_api_checkout_takes_the_shoppers_choice(points, user, variant):
     response = api.post(
         "/api/v1/shop/checkout/",
         {
-            "shipping_address": {**CHECKOUT_ADDRESS, "postal_code": "55281"},
+            "shipping_address": FULL_ADDRESS,
             "payment_gateway": "bank_transfer",
             "adjustments": {"test.points": "10000"},
         },

@@ -11,19 +11,17 @@ from django.utils import timezone
 
 from shop.models import Address, Order, Payment
 from shop.payments.test_card import DECLINE, DELAYED, SIGNATURE_HEADER, SUCCESS, TestCardGateway
-from shop.tests.factories import CouponFactory, ProductFactory, ShippingMethodFactory, UserFactory
+from shop.tests.factories import (
+    FULL_ADDRESS,
+    CouponFactory,
+    ProductFactory,
+    ShippingMethodFactory,
+    UserFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
-ADDRESS = {
-    "full_name": "Siti Rahma",
-    "phone": "+62 812 3456 7890",
-    "line1": "Jl. Melati 12",
-    "line2": "",
-    "city": "Yogyakarta",
-    "region": "DIY",
-    "postal_code": "55281",
-}
+ADDRESS = FULL_ADDRESS
 
 
 @pytest.fixture

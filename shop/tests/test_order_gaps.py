@@ -35,6 +35,7 @@ from shop.services.orders import (
 )
 from shop.tests.factories import (
     CHECKOUT_ADDRESS,
+    FULL_ADDRESS,
     ProductFactory,
     ShippingMethodFactory,
     UserFactory,
@@ -471,7 +472,7 @@ def test_api_checkout_stores_the_requested_language(variant):
     response = api.post(
         reverse("api:shop-checkout"),
         {
-            "shipping_address": {**CHECKOUT_ADDRESS, "postal_code": "55281"},
+            "shipping_address": FULL_ADDRESS,
             "payment_gateway": "bank_transfer",
         },
         format="json",

@@ -15,7 +15,7 @@ from shop.models import Cart, CartLine, Order, Payment
 from shop.payments.test_card import DELAYED, SUCCESS
 from shop.services.orders import payment_start, payment_webhook_handle
 from shop.tests.factories import (
-    CHECKOUT_ADDRESS,
+    FULL_ADDRESS,
     ProductFactory,
     UserFactory,
     card_webhook,
@@ -35,7 +35,7 @@ def _burst(user, key: str, card: str, *, size: int = BURST) -> list[int]:
     codes: list[int] = []
     lock = threading.Lock()
     body = {
-        "shipping_address": {**CHECKOUT_ADDRESS, "postal_code": "55281"},
+        "shipping_address": FULL_ADDRESS,
         "payment_gateway": "test_card",
         "card_number": card,
     }

@@ -18,19 +18,11 @@ from core import hooks
 from shop import selectors
 from shop.models import CartLine, Order, Product, ProductImage, Variant
 from shop.payments.test_card import SUCCESS
-from shop.tests.factories import ProductFactory, ShippingMethodFactory, UserFactory
+from shop.tests.factories import FULL_ADDRESS, ProductFactory, ShippingMethodFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-ADDRESS = {
-    "full_name": "Siti Rahma",
-    "phone": "+62 812 3456 7890",
-    "line1": "Jl. Melati 12",
-    "line2": "",
-    "city": "Yogyakarta",
-    "region": "DIY",
-    "postal_code": "55281",
-}
+ADDRESS = FULL_ADDRESS
 LATER = timedelta(days=3)
 
 

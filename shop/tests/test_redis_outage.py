@@ -22,21 +22,19 @@ from core import cachebackend
 from core.testing.processes import RedisServer
 from shop.models import Order
 from shop.payments.test_card import SUCCESS
-from shop.tests.factories import ProductFactory, ShippingMethodFactory, UserFactory, category_create
+from shop.tests.factories import (
+    FULL_ADDRESS,
+    ProductFactory,
+    ShippingMethodFactory,
+    UserFactory,
+    category_create,
+)
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 
 REQUEST_BOUND = 5.0  # seconds: "does not hang", not a performance figure
 PASSWORD = "Kampung-outage-1"
-ADDRESS = {
-    "full_name": "Siti Rahma",
-    "phone": "+62 812 3456 7890",
-    "line1": "Jl. Melati 12",
-    "line2": "",
-    "city": "Yogyakarta",
-    "region": "DIY",
-    "postal_code": "55281",
-}
+ADDRESS = FULL_ADDRESS
 
 
 @pytest.fixture
