@@ -12,7 +12,6 @@ from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.search import (
     SearchQuery,
     SearchRank,
@@ -24,13 +23,22 @@ from django.db import connection
 from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
-from taggit.models import Tag
 
 from core import hooks
 from shop.cache import catalog_generation
-from shop.models import Brand, Category, Order, OrderLine, Product, ProductImage, Variant
+from shop.models import (
+    Brand,
+    Category,
+    Order,
+    OrderLine,
+    Product,
+    ProductImage,
+    ProductTag,
+    TaggedProduct,
+    Variant,
+)
 
 PAGE_SIZE = 24
 RECENTLY_VIEWED_MAX = 8
@@ -337,7 +345,8 @@ def listing_cache_scope(*, category: Category | None, user=None) -> str | None:
 def _listing_cache_key(scope: str, part: str) -> str:
     # The catalogue generation (shop/cache.py) changes with every catalogue or
     # stock write, which orphans every cached facet list and count at once.
-    return f"shop:listing:v1:{catalog_generation()}:{scope}:{part}"
+    # Names (of tags) are per language.
+    return f"shop:listing:v1:{catalog_generation()}:{get_language()}:{scope}:{part}"
 
 
 def product_facets(
@@ -376,11 +385,8 @@ def _facets_query(*, queryset: QuerySet[Product], limit: int) -> Facets:
         else []
     )
     # From the tagged items of the listing's products, by their indexed
-    # object_id (joining the other way casts object_id and reads every row).
-    tagged = Product.tags.through.objects.filter(
-        content_type=ContentType.objects.get_for_model(Product),
-        object_id__in=base.values("pk"),
-    )
+    # product id.
+    tagged = TaggedProduct.objects.filter(content_object_id__in=base.values("pk"))
     tag_counts = dict(
         tagged.order_by()
         .values("tag_id")
@@ -391,7 +397,7 @@ def _facets_query(*, queryset: QuerySet[Product], limit: int) -> Facets:
         sorted(
             (
                 {"slug": tag.slug, "name": tag.name, "count": tag_counts[tag.pk]}
-                for tag in Tag.objects.filter(pk__in=tag_counts)
+                for tag in ProductTag.objects.filter(pk__in=tag_counts)
             ),
             key=lambda row: (-row["count"], row["name"]),
         )[:limit]

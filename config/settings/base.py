@@ -36,6 +36,8 @@ KAMPUNG_BASE_URL = env.str(
 
 # --- Applications -------------------------------------------------------------
 DJANGO_APPS = [
+    # Before the admin: it patches the admin for translated catalogue fields.
+    "modeltranslation",
     "accounts.admin_config.KampungAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -266,6 +268,10 @@ AXES_CLIENT_IP_CALLABLE = "accounts.network.client_ip"
 # --- Internationalisation -----------------------------------------------------
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("id", _("Bahasa Indonesia"))]
+# Catalogue content (shop/translation.py): English is the language every
+# product has; an empty translation shows the English text.
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("DJANGO_TIME_ZONE", default="Asia/Jakarta")
 USE_I18N = True

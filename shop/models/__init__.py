@@ -1,5 +1,13 @@
 from shop.models.cart import MAX_LINE_QUANTITY, Cart, CartLine
-from shop.models.catalog import Brand, Category, Product, ProductImage, Variant
+from shop.models.catalog import (
+    Brand,
+    Category,
+    Product,
+    ProductImage,
+    ProductTag,
+    TaggedProduct,
+    Variant,
+)
 from shop.models.orders import (
     Address,
     Coupon,
@@ -30,8 +38,10 @@ __all__ = [
     "Payment",
     "Product",
     "ProductImage",
+    "ProductTag",
     "ShippingMethod",
     "StockAlert",
+    "TaggedProduct",
     "Variant",
     "WebhookReceipt",
     "WishlistItem",

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
+from taggit.models import TagBase, TaggedItemBase
 from treebeard.mp_tree import MP_Node
 
 from core.models import BaseModel
@@ -51,6 +52,31 @@ class Brand(models.Model):
         return self.name
 
 
+class ProductTag(TagBase):
+    """A product tag. The shop's own tag model (not taggit's shared one) so
+    its name can be translated; the slug, used in links and filters, is the
+    same in every language."""
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+
+
+class TaggedProduct(TaggedItemBase):
+    content_object = models.ForeignKey("Product", on_delete=models.CASCADE)
+    tag = models.ForeignKey(ProductTag, on_delete=models.CASCADE, related_name="tagged_products")
+
+    class Meta:
+        verbose_name = _("tagged product")
+        verbose_name_plural = _("tagged products")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_object", "tag"], name="shop_taggedproduct_unique"
+            )
+        ]
+
+
 class ProductQuerySet(models.QuerySet):
     def published(self):
         return self.filter(is_published=True)
@@ -77,7 +103,7 @@ class Product(BaseModel):
     )
     description = models.TextField(_("description"), blank=True, help_text=_("Markdown."))
     description_html = models.TextField(editable=False, blank=True)
-    tags = TaggableManager(_("tags"), blank=True)
+    tags = TaggableManager(_("tags"), through=TaggedProduct, blank=True)
     seo_title = models.CharField(_("SEO title"), max_length=70, blank=True)
     seo_description = models.CharField(_("SEO description"), max_length=160, blank=True)
     is_published = models.BooleanField(_("published"), default=False, db_index=True)

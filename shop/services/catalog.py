@@ -10,7 +10,9 @@ from django.db import connection, transaction
 from django.db.models import F, Min, Value
 from django.utils import timezone
 from django.utils.text import slugify
+from modeltranslation.utils import build_localized_fieldname
 
+from core.i18n import translated_languages
 from core.images import image_reencode
 from core.markdown import render_markdown
 from core.money import quantize
@@ -43,11 +45,12 @@ def product_refresh(*, product_id: int) -> None:
     variants = Variant.objects.filter(product_id=product_id, is_active=True)
     min_price = variants.aggregate(m=Min("price"))["m"] or Decimal("0")
     in_stock = variants.filter(stock__gt=F("reserved")).exists()
-    updates = {
-        "min_price": min_price,
-        "in_stock": in_stock,
-        "description_html": render_markdown(product.description),
-    }
+    updates = {"min_price": min_price, "in_stock": in_stock}
+    for language in translated_languages():
+        field = build_localized_fieldname("description", language)
+        updates[build_localized_fieldname("description_html", language)] = render_markdown(
+            getattr(product, field) or ""
+        )
     if connection.vendor == "postgresql":
         tags = " ".join(product.tags.names())
         updates["search_vector"] = (
