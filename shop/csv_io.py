@@ -13,15 +13,25 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from core.exceptions import ApplicationError
+from core.i18n import translated_languages
 from core.money import quantize
 from shop.models import Brand, Category, Product, Variant
-from shop.services.catalog import product_create, product_refresh, variant_add, variant_set_stock
+from shop.services.catalog import (
+    localized,
+    product_create,
+    product_refresh,
+    product_tags_set,
+    translated_values,
+    variant_add,
+    variant_set_stock,
+)
 
 COLUMNS = [
     "sku",
@@ -37,6 +47,13 @@ COLUMNS = [
     "tags",
     "published",
 ]
+# Other languages' text (shop/translation.py): name_id, description_id and
+# tags_id for Bahasa Indonesia. tags_<code> lists the same tags in the same
+# order as tags; an empty cell (or an empty place in the list) means "not
+# translated", and the English text shows.
+OTHER_LANGUAGES = [code for code in translated_languages() if code != settings.LANGUAGE_CODE]
+TRANSLATED_COLUMNS = ("name", "description", "tags")
+COLUMNS += [f"{column}_{code}" for code in OTHER_LANGUAGES for column in TRANSLATED_COLUMNS]
 REQUIRED_COLUMNS = {"sku", "name", "category", "price"}
 IMPORT_MAX_BYTES = 2 * 1024 * 1024
 IMPORT_MAX_ROWS = 10_000
@@ -62,11 +79,20 @@ def products_export_rows(products: Iterable[Product]) -> Iterable[list[str]]:
     variants and tags and select category and brand."""
     yield COLUMNS
     for product in products:
-        tags = ", ".join(sorted(tag.name for tag in product.tags.all()))
+        tags = sorted(product.tags.all(), key=lambda tag: getattr(tag, localized("name")))
+        translated = []
+        for code in OTHER_LANGUAGES:
+            translated += [
+                getattr(product, localized("name", code)) or "",
+                getattr(product, localized("description", code)) or "",
+                ", ".join(getattr(tag, localized("name", code)) or "" for tag in tags)
+                if any(getattr(tag, localized("name", code)) for tag in tags)
+                else "",
+            ]
         for variant in product.variants.all():
             yield [
                 variant.sku,
-                product.name,
+                getattr(product, localized("name")),
                 product.category.slug,
                 product.brand.name if product.brand else "",
                 _money_text(variant.price),
@@ -74,9 +100,10 @@ def products_export_rows(products: Iterable[Product]) -> Iterable[list[str]]:
                 str(variant.stock),
                 _options_text(variant.options),
                 product.slug,
-                product.description,
-                tags,
+                getattr(product, localized("description")),
+                ", ".join(getattr(tag, localized("name")) for tag in tags),
                 "yes" if product.is_published else "no",
+                *translated,
             ]
 
 
@@ -130,6 +157,9 @@ class ParsedRow:
     description: str
     tags: list[str]
     published: bool
+    # {"id": {"name": ..., "description": ...}} and {"id": [tag names]}
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)
+    tag_translations: dict[str, list[str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -384,6 +414,33 @@ def products_import_check(upload) -> ImportResult:
             if not product_slug:
                 row_errors.append(RowError(index, "product_slug", _("is required.")))
             tags = [t.strip() for t in values["tags"].split(",") if t.strip()]
+            translations: dict[str, dict[str, str]] = {}
+            tag_translations: dict[str, list[str]] = {}
+            for code in OTHER_LANGUAGES:
+                translated_name = values[f"name_{code}"]
+                if len(translated_name) > Product._meta.get_field("name").max_length:
+                    row_errors.append(RowError(index, f"name_{code}", _("is too long.")))
+                translations[code] = {
+                    "name": translated_name,
+                    "description": values[f"description_{code}"],
+                }
+                if values[f"tags_{code}"]:
+                    names = [t.strip() for t in values[f"tags_{code}"].split(",")]
+                    if len(names) != len(tags):
+                        row_errors.append(
+                            RowError(
+                                index,
+                                f"tags_{code}",
+                                _(
+                                    "lists %(count)s tags but tags lists %(expected)s; give one "
+                                    "name per tag, in the same order (leave a place empty to "
+                                    "keep a tag untranslated)."
+                                )
+                                % {"count": len(names), "expected": len(tags)},
+                            )
+                        )
+                    else:
+                        tag_translations[code] = names
             if len(values["brand"]) > Brand._meta.get_field("name").max_length:
                 row_errors.append(RowError(index, "brand", _("is too long.")))
 
@@ -433,6 +490,8 @@ def products_import_check(upload) -> ImportResult:
                 description=values["description"],
                 tags=tags,
                 published=published,
+                translations=translations,
+                tag_translations=tag_translations,
             )
             slug_first.setdefault(product_slug, parsed)
             result.rows.append(parsed)
@@ -501,6 +560,8 @@ def products_import_apply(result: ImportResult) -> ImportResult:
                 description=first.description,
                 tags=first.tags,
                 is_published=first.published,
+                translations=first.translations,
+                tag_translations=first.tag_translations,
             )
             Variant.objects.filter(product=product, sku=first.sku).update(
                 options=first.options, compare_at_price=first.compare_at_price
@@ -509,17 +570,30 @@ def products_import_apply(result: ImportResult) -> ImportResult:
             result.variants_created += 1
         else:
             fields = {
-                "name": head.name,
+                **translated_values(
+                    {"name": head.name, "description": head.description}, head.translations
+                ),
                 "category_id": head.category.pk,
                 "brand_id": brand.pk if brand else None,
-                "description": head.description,
                 "is_published": head.published,
             }
-            changed = any(getattr(product, key) != value for key, value in fields.items())
-            current_tags = sorted(product.tags.names())
-            if changed or current_tags != sorted(head.tags):
+            changed = any(
+                (getattr(product, key) or "") != value
+                if isinstance(value, str)
+                else getattr(product, key) != value
+                for key, value in fields.items()
+            )
+            current = {getattr(tag, localized("name")): tag for tag in product.tags.all()}
+            tags_changed = sorted(current) != sorted(head.tags) or any(
+                name and (getattr(current.get(tag), localized("name", code), None) or "") != name
+                for code, names in head.tag_translations.items()
+                for tag, name in zip(head.tags, names, strict=True)
+            )
+            if changed or tags_changed:
                 Product.objects.filter(pk=product.pk).update(**fields)
-                product.tags.set(head.tags)
+                product_tags_set(
+                    product=product, tags=head.tags, translations=head.tag_translations
+                )
                 result.products_updated += 1
         for row in rows:
             variant = variants.get(row.sku)

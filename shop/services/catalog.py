@@ -5,19 +5,23 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.postgres.search import SearchVector
 from django.db import connection, transaction
 from django.db.models import F, Min, Value
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import override
 from modeltranslation.utils import build_localized_fieldname
 
+from core.exceptions import ApplicationError
 from core.i18n import translated_languages
 from core.images import image_reencode
 from core.markdown import render_markdown
 from core.money import quantize
 from shop.cache import catalog_changed
-from shop.models import Product, ProductImage, Variant
+from shop.models import Product, ProductImage, ProductTag, Variant
 from shop.services.stock import lock_variants, stock_set
 
 IMAGE_MAX_BYTES = 8 * 1024 * 1024
@@ -65,6 +69,58 @@ def product_refresh(*, product_id: int) -> None:
     catalog_changed()
 
 
+def localized(field: str, language: str | None = None) -> str:
+    """The column of a translated field (shop/translation.py) in a language,
+    the default language if none: "name" -> "name_en", ("name", "id") ->
+    "name_ind". Writes name their column: a plain `name=` would go to the
+    column of whatever language the request happens to be in."""
+    return build_localized_fieldname(field, language or settings.LANGUAGE_CODE)
+
+
+def translated_values(
+    values: dict[str, str], translations: dict[str, dict[str, str]] | None = None
+) -> dict[str, str]:
+    """Column values for default-language `values` ({"name": "Shirt"}) and
+    `translations` by language ({"id": {"name": "Kemeja"}})."""
+    columns = {localized(field): value for field, value in values.items()}
+    for language, fields in (translations or {}).items():
+        if language == settings.LANGUAGE_CODE:
+            continue
+        for field, value in fields.items():
+            columns[localized(field, language)] = value
+    return columns
+
+
+def product_tags_set(
+    *, product: Product, tags: list[str], translations: dict[str, list[str]] | None = None
+) -> None:
+    """Tag a product by the tags' default-language names; `translations`
+    gives a language's names in the same order ("" keeps the tag's current
+    translation). A translated name another tag already has is refused."""
+    # taggit finds tags by `name`, which reads the active language's column.
+    with override(settings.LANGUAGE_CODE):
+        product.tags.set(tags)
+    for language, names in (translations or {}).items():
+        column = localized("name", language)
+        for name, translated in zip(tags, names, strict=False):
+            translated = translated.strip()
+            if not translated:
+                continue
+            tag = ProductTag.objects.get(**{localized("name"): name})
+            if getattr(tag, column) == translated:
+                continue
+            if ProductTag.objects.exclude(pk=tag.pk).filter(**{column: translated}).exists():
+                raise ApplicationError(
+                    _("Another tag is already called “%(name)s” in %(language)s.")
+                    % {
+                        "name": translated,
+                        "language": dict(settings.LANGUAGES).get(language, language),
+                    },
+                    code="tag_translation_taken",
+                )
+            ProductTag.objects.filter(pk=tag.pk).update(**{column: translated})
+
+
 @transaction.atomic
 def product_create(
     *,
@@ -78,20 +134,23 @@ def product_create(
     tags: list[str] | None = None,
     is_published: bool = False,
     slug: str = "",
+    translations: dict[str, dict[str, str]] | None = None,
+    tag_translations: dict[str, list[str]] | None = None,
     **fields,
 ) -> Product:
-    """A product with its default variant (a product without options)."""
+    """A product with its default variant (a product without options).
+    `name` and `description` are in the default language; `translations`
+    holds other languages' {"name": ..., "description": ...}."""
     product = Product.objects.create(
-        name=name,
+        **translated_values({"name": name, "description": description}, translations),
         slug=slug or unique_slug(Product, name),
         category=category,
         brand=brand,
-        description=description,
         is_published=is_published,
         **fields,
     )
     if tags:
-        product.tags.set(tags)
+        product_tags_set(product=product, tags=tags, translations=tag_translations)
     Variant.objects.create(product=product, sku=sku, price=price, stock=stock)
     product_refresh(product_id=product.pk)
     product.refresh_from_db()
