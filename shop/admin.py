@@ -31,6 +31,7 @@ from shop.admin_forms import (
     RefundForm,
     ShipForm,
     StockSetForm,
+    VariantForm,
     VariantInlineForm,
 )
 from shop.cache import catalog_changed
@@ -639,7 +640,16 @@ class ProductImageAdmin(ReadOnlyAdmin):
 
 @admin.register(Variant)
 class VariantAdmin(SaveFormFieldsMixin, admin.ModelAdmin):
-    list_display = ["sku", "product", "options_label", "price", "stock", "reserved", "is_active"]
+    form = VariantForm
+    list_display = [
+        "sku",
+        "product",
+        "options_display",
+        "price_display",
+        "stock",
+        "reserved",
+        "is_active",
+    ]
     list_filter = ["is_active"]
     list_select_related = ["product"]
     search_fields = ["sku", "product__name"]
@@ -662,6 +672,14 @@ class VariantAdmin(SaveFormFieldsMixin, admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False
 
+    @admin.display(description=gettext_lazy("options"))
+    def options_display(self, obj) -> str:
+        return options_text(obj.options)
+
+    @admin.display(description=gettext_lazy("price"), ordering="price")
+    def price_display(self, obj) -> str:
+        return format_money(obj.price)
+
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         product_refresh(product_id=obj.product_id)
@@ -669,41 +687,122 @@ class VariantAdmin(SaveFormFieldsMixin, admin.ModelAdmin):
 
 # --- Orders ---------------------------------------------------------------------------
 
+# The tones of the shop's own order badge (shop/orders/_status_badge.html).
+ORDER_STATUS_TONES = {
+    Order.Status.PENDING_PAYMENT: "warning",
+    Order.Status.CANCELLED: "danger",
+    Order.Status.REFUNDED: "danger",
+}
+PAYMENT_STATUS_TONES = {
+    Payment.Status.PENDING: "warning",
+    Payment.Status.SUCCEEDED: "success",
+    Payment.Status.FAILED: "danger",
+    Payment.Status.REFUND_DUE: "danger",
+    Payment.Status.REFUNDED: "muted",
+}
+ADMIN_CSS = {"all": ["shop/css/admin.css"]}
 
-class OrderLineInline(ReadOnlyInline):
+
+def options_text(options) -> str:
+    """A variant's options as staff read them: "Size: M, Colour: Red"."""
+    if not isinstance(options, dict) or not options:
+        return "—"
+    return ", ".join(f"{name}: {value}" for name, value in options.items())
+
+
+def status_badge(label, tone: str) -> str:
+    return format_html('<span class="status-badge status-{}">{}</span>', tone, label)
+
+
+def order_status_badge(status: str) -> str:
+    label = Order.Status(status).label if status in Order.Status.values else status
+    return status_badge(label, ORDER_STATUS_TONES.get(status, "success"))
+
+
+def _money_display(field_name: str, model=Order, currency=lambda obj: obj.currency):
+    """A read-only column or field showing a Decimal as the site does (Rp 653,000)."""
+
+    @admin.display(description=model._meta.get_field(field_name).verbose_name, ordering=field_name)
+    def display(self, obj) -> str:
+        value = getattr(obj, field_name)
+        return "—" if value is None else format_money(value, currency(obj))
+
+    display.__name__ = f"{field_name}_display"
+    return display
+
+
+def _order_currency(obj) -> str:
+    return obj.order.currency
+
+
+class OrderPartInline(ReadOnlyInline):
+    """Rows of an order whose money is shown in the order's currency."""
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("order")
+
+
+class OrderLineInline(OrderPartInline):
     model = OrderLine
-    fields = ["product_name", "sku", "options_label", "unit_price", "quantity", "line_total"]
+    fields = [
+        "product_name",
+        "sku",
+        "options_label",
+        "unit_price_display",
+        "quantity",
+        "line_total_display",
+    ]
     readonly_fields = fields
+
+    unit_price_display = _money_display("unit_price", OrderLine, _order_currency)
+    line_total_display = _money_display("line_total", OrderLine, _order_currency)
 
 
 class OrderHistoryInline(ReadOnlyInline):
     model = OrderHistory
-    fields = ["created_at", "from_status", "to_status", "note", "actor"]
+    fields = ["created_at", "from_status_display", "to_status_display", "note", "actor"]
     readonly_fields = fields
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor")
 
+    @admin.display(description=gettext_lazy("from"))
+    def from_status_display(self, obj) -> str:
+        return order_status_badge(obj.from_status) if obj.from_status else "—"
 
-class OrderAdjustmentInline(ReadOnlyInline):
+    @admin.display(description=gettext_lazy("to"))
+    def to_status_display(self, obj) -> str:
+        return order_status_badge(obj.to_status)
+
+
+class OrderAdjustmentInline(OrderPartInline):
     model = OrderAdjustment
-    fields = ["code", "label", "amount", "released_amount", "created_at"]
+    fields = ["code", "label", "amount_display", "released_amount_display", "created_at"]
     readonly_fields = fields
 
+    amount_display = _money_display("amount", OrderAdjustment, _order_currency)
+    released_amount_display = _money_display("released_amount", OrderAdjustment, _order_currency)
 
-class PaymentInline(ReadOnlyInline):
+
+class PaymentInline(OrderPartInline):
     model = Payment
-    fields = ["created_at", "gateway", "reference", "amount", "status", "message"]
+    fields = ["created_at", "gateway", "reference", "amount_display", "status_badge", "message"]
     readonly_fields = fields
+
+    amount_display = _money_display("amount", Payment, _order_currency)
+
+    @admin.display(description=gettext_lazy("status"), ordering="status")
+    def status_badge(self, obj) -> str:
+        return status_badge(obj.get_status_display(), PAYMENT_STATUS_TONES.get(obj.status, "muted"))
 
 
 ORDER_MONEY_FIELDS = [
-    "subtotal",
-    "discount_total",
-    "shipping_total",
-    "tax_total",
-    "total",
-    "refunded_total",
+    "subtotal_display",
+    "discount_total_display",
+    "shipping_total_display",
+    "tax_total_display",
+    "total_display",
+    "refunded_total_display",
 ]
 
 
@@ -729,7 +828,7 @@ class OrderAdmin(admin.ModelAdmin):
     list_display = [
         "number",
         "email",
-        "status",
+        "status_badge",
         "total_display",
         "refund_due_display",
         "paid_at",
@@ -745,7 +844,7 @@ class OrderAdmin(admin.ModelAdmin):
             {
                 "fields": [
                     "number",
-                    "status",
+                    "status_badge",
                     "email",
                     "user",
                     "language",
@@ -756,7 +855,7 @@ class OrderAdmin(admin.ModelAdmin):
         ),
         (
             gettext_lazy("Money"),
-            {"fields": [*ORDER_MONEY_FIELDS, "refund_due", "currency", "coupon_code"]},
+            {"fields": [*ORDER_MONEY_FIELDS, "refund_due_display", "currency", "coupon_code"]},
         ),
         (
             gettext_lazy("Shipping"),
@@ -791,14 +890,14 @@ class OrderAdmin(admin.ModelAdmin):
         # Nothing on an order is edited by hand: each change is a transition.
         return [
             "number",
-            "status",
+            "status_badge",
             "email",
             "user",
             "language",
             "created_at",
             "paid_at",
             *ORDER_MONEY_FIELDS,
-            "refund_due",
+            "refund_due_display",
             "currency",
             "coupon_code",
             "shipping_method_name",
@@ -817,9 +916,19 @@ class OrderAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
 
-    @admin.display(description=gettext_lazy("total"), ordering="total")
-    def total_display(self, obj) -> str:
-        return format_money(obj.total, obj.currency)
+    class Media:
+        css = ADMIN_CSS
+
+    subtotal_display = _money_display("subtotal")
+    discount_total_display = _money_display("discount_total")
+    shipping_total_display = _money_display("shipping_total")
+    tax_total_display = _money_display("tax_total")
+    total_display = _money_display("total")
+    refunded_total_display = _money_display("refunded_total")
+
+    @admin.display(description=gettext_lazy("status"), ordering="status")
+    def status_badge(self, obj) -> str:
+        return order_status_badge(obj.status)
 
     @admin.display(description=gettext_lazy("refund due"), ordering="refund_due")
     def refund_due_display(self, obj) -> str:
@@ -1031,10 +1140,27 @@ class ShippingMethodAdmin(admin.ModelAdmin):
 
 @admin.register(Payment)
 class PaymentAdmin(ReadOnlyAdmin):
-    list_display = ["order", "gateway", "reference", "amount", "status", "created_at"]
+    list_display = ["order", "gateway", "reference", "amount_display", "status_badge", "created_at"]
     list_filter = ["gateway", "status", "created_at"]
     list_select_related = ["order"]
     search_fields = ["reference", "order__number", "order__email"]
+
+    class Media:
+        css = ADMIN_CSS
+
+    fields = [
+        "order",
+        "gateway",
+        "reference",
+        "amount_display",
+        "status_badge",
+        "message",
+        "created_at",
+    ]
+    readonly_fields = fields
+
+    amount_display = _money_display("amount", Payment, _order_currency)
+    status_badge = PaymentInline.status_badge
 
 
 @admin.register(WebhookReceipt)

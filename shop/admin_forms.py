@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.template.defaultfilters import filesizeformat
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from core.images import image_reencode
@@ -17,8 +18,174 @@ from shop.csv_io import IMPORT_MAX_BYTES
 from shop.models import ProductImage, Variant
 from shop.services.catalog import IMAGE_MAX_BYTES, IMAGE_MAX_PIXELS
 
+OPTION_ROWS_MIN = 3
+OPTION_ROWS_MAX = 10
+OPTION_NAME_MAX_LENGTH = 40
+OPTION_VALUE_MAX_LENGTH = 80
 
-class VariantInlineForm(forms.ModelForm):
+
+def _option_pairs(value) -> list[tuple[str, str]]:
+    """The (name, value) rows of a stored options object or of posted rows."""
+    if isinstance(value, dict):
+        return [(str(k), "" if v is None else str(v)) for k, v in value.items()]
+    if isinstance(value, list | tuple):
+        return [(str(name or ""), str(val or "")) for name, val in value]
+    return []
+
+
+class OptionRowsWidget(forms.Widget):
+    """A variant's options as rows of "name / value" inputs, e.g. Size / M.
+    Always a few empty rows more than the variant has, so a new option is
+    typed in, not written as JSON."""
+
+    template_name = "admin/shop/widgets/option_rows.html"
+
+    class Media:
+        css = {"all": ["shop/css/admin.css"]}
+
+    def format_value(self, value):
+        return _option_pairs(value)
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        pairs = context["widget"]["value"] or []
+        count = min(max(len(pairs) + 1, OPTION_ROWS_MIN), OPTION_ROWS_MAX)
+        pairs = [*pairs, *[("", "")] * (count - len(pairs))]
+        base_id = context["widget"]["attrs"].get("id") or f"id_{name}"
+        context["widget"]["rows"] = [
+            {
+                "index": i,
+                "name": option_name,
+                "value": option_value,
+                "name_field": f"{name}_{i}_name",
+                "value_field": f"{name}_{i}_value",
+                "name_id": f"{base_id}_{i}_name",
+                "value_id": f"{base_id}_{i}_value",
+            }
+            for i, (option_name, option_value) in enumerate(pairs)
+        ]
+        context["widget"]["name_max_length"] = OPTION_NAME_MAX_LENGTH
+        context["widget"]["value_max_length"] = OPTION_VALUE_MAX_LENGTH
+        return context
+
+    def value_from_datadict(self, data, files, name):
+        pairs = []
+        for i in range(OPTION_ROWS_MAX):
+            name_key, value_key = f"{name}_{i}_name", f"{name}_{i}_value"
+            if name_key not in data and value_key not in data:
+                continue
+            pairs.append((data.get(name_key, ""), data.get(value_key, "")))
+        return pairs
+
+    def value_omitted_from_data(self, data, files, name):
+        return not any(
+            f"{name}_{i}_{part}" in data
+            for i in range(OPTION_ROWS_MAX)
+            for part in ("name", "value")
+        )
+
+    def id_for_label(self, id_):
+        return f"{id_}_0_name" if id_ else id_
+
+
+class VariantOptionsField(forms.Field):
+    """Option name to value (the variant's `options` object), typed as rows.
+    Empty rows are ignored; a value needs a name, a name needs a value, and a
+    name is used once per variant (Size and size are the same option)."""
+
+    widget = OptionRowsWidget
+    default_error_messages = {
+        "name_missing": _("Give the value %(value)s an option name, e.g. Size or Colour."),
+        "value_missing": _("Give the option %(name)s a value."),
+        "duplicate": _("The option %(name)s is listed twice; use each name once."),
+        "too_long": _("Keep option names to %(name_max)s and values to %(value_max)s characters."),
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("initial", dict)
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        return _option_pairs(value)
+
+    def to_python(self, value) -> dict:
+        pairs = [(name.strip(), val.strip()) for name, val in _option_pairs(value)]
+        options: dict[str, str] = {}
+        seen: set[str] = set()
+        errors = []
+        for name, val in pairs:
+            if not name and not val:
+                continue
+            if not name:
+                errors.append(
+                    ValidationError(
+                        self.error_messages["name_missing"],
+                        code="name_missing",
+                        params={"value": val},
+                    )
+                )
+                continue
+            if not val:
+                errors.append(
+                    ValidationError(
+                        self.error_messages["value_missing"],
+                        code="value_missing",
+                        params={"name": name},
+                    )
+                )
+                continue
+            if len(name) > OPTION_NAME_MAX_LENGTH or len(val) > OPTION_VALUE_MAX_LENGTH:
+                errors.append(
+                    ValidationError(
+                        self.error_messages["too_long"],
+                        code="too_long",
+                        params={
+                            "name_max": OPTION_NAME_MAX_LENGTH,
+                            "value_max": OPTION_VALUE_MAX_LENGTH,
+                        },
+                    )
+                )
+                continue
+            if name.casefold() in seen:
+                errors.append(
+                    ValidationError(
+                        self.error_messages["duplicate"], code="duplicate", params={"name": name}
+                    )
+                )
+                continue
+            seen.add(name.casefold())
+            options[name] = val
+        if errors:
+            raise ValidationError(errors)
+        return options
+
+    def has_changed(self, initial, data) -> bool:
+        try:
+            new = self.to_python(data)
+        except ValidationError:
+            return True
+        old = {str(k): "" if v is None else str(v) for k, v in (initial or {}).items()}
+        return list(old.items()) != list(new.items())
+
+
+class VariantForm(forms.ModelForm):
+    """The standalone variant page: options as rows, not JSON."""
+
+    options = VariantOptionsField(
+        label=capfirst(Variant._meta.get_field("options").verbose_name),
+        help_text=_(
+            "One option per row, e.g. Size / M and Colour / Red. Leave all rows "
+            "empty for a product with a single variant."
+        ),
+    )
+
+    class Meta:
+        model = Variant
+        fields = ["product", "sku", "options", "price", "compare_at_price", "is_active", "position"]
+
+
+class VariantInlineForm(VariantForm):
     """Stock is checked here for a friendly message; the service checks it
     again under the row lock when it is saved."""
 
@@ -27,7 +194,6 @@ class VariantInlineForm(forms.ModelForm):
         fields = ["sku", "options", "price", "compare_at_price", "stock", "is_active", "position"]
         widgets = {
             "sku": forms.TextInput(attrs={"size": 16}),
-            "options": forms.Textarea(attrs={"rows": 2, "cols": 26}),
             "price": forms.NumberInput(attrs={"class": "vIntegerField"}),
             "compare_at_price": forms.NumberInput(attrs={"class": "vIntegerField"}),
             "stock": forms.NumberInput(attrs={"class": "vIntegerField"}),
@@ -54,17 +220,6 @@ class VariantInlineForm(forms.ModelForm):
                     code="stock_below_reserved",
                 )
         return stock
-
-    def clean_options(self):
-        options = self.cleaned_data.get("options") or {}
-        if not isinstance(options, dict) or not all(
-            isinstance(v, str | int | float) for v in options.values()
-        ):
-            raise ValidationError(
-                _('Write options as an object of name to value, e.g. {"Size": "M"}.'),
-                code="invalid_options",
-            )
-        return options
 
 
 class StoredImageWidget(forms.Widget):

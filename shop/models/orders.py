@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from core.models import BaseModel
+from core.money import format_money
 
 MONEY = {"max_digits": 12, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
 
@@ -292,7 +293,7 @@ class OrderAdjustment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.label}: -{self.amount}"
+        return f"{self.label}: -{format_money(self.amount)}"
 
     @property
     def unreleased(self) -> Decimal:
@@ -315,7 +316,9 @@ class OrderHistory(models.Model):
         verbose_name_plural = _("order history")
 
     def __str__(self) -> str:
-        return f"{self.order_id}: {self.from_status} -> {self.to_status}"
+        labels = dict(Order.Status.choices)
+        before = labels.get(self.from_status, self.from_status) or "—"
+        return f"{before} → {labels.get(self.to_status, self.to_status)}"
 
 
 class CouponRedemption(models.Model):
@@ -359,7 +362,7 @@ class Payment(BaseModel):
         verbose_name_plural = _("payments")
 
     def __str__(self) -> str:
-        return f"{self.gateway} {self.amount} ({self.status})"
+        return f"{self.gateway} {format_money(self.amount)} ({self.get_status_display()})"
 
 
 class WebhookReceipt(models.Model):

@@ -305,7 +305,8 @@ def _variant_row(variant: Variant, **changes) -> dict:
     row = {
         "id": variant.pk,
         "sku": variant.sku,
-        "options": "{}",
+        "options_0_name": "",
+        "options_0_value": "",
         "price": str(variant.price),
         "compare_at_price": "",
         "stock": str(variant.stock),
@@ -352,7 +353,8 @@ def test_product_page_saves_variants_images_and_refreshes_the_product(staff_clie
             _variant_row(variant, stock="7", price="80000"),
             {
                 "sku": "NEW-L",
-                "options": '{"Size": "L"}',
+                "options_0_name": "Size",
+                "options_0_value": "L",
                 "price": "95000",
                 "compare_at_price": "120000",
                 "stock": "3",
