@@ -7,26 +7,27 @@ category, and prefetch only the first (card-size) image of each product.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.contrib.postgres.search import (
-    SearchQuery,
-    SearchRank,
-    TrigramStrictWordSimilarity,
-)
+from django.conf import settings
+from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Case, Count, F, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Count, F, FloatField, Prefetch, Q, QuerySet
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.utils import build_localized_fieldname
 
 from core import hooks
+from core.i18n import translated_languages
 from shop.cache import catalog_generation
 from shop.models import (
     Brand,
@@ -36,15 +37,21 @@ from shop.models import (
     Product,
     ProductImage,
     ProductTag,
+    SearchWord,
     TaggedProduct,
     Variant,
 )
+from shop.services.search_index import fts_table, vector_column, word_keys
+from shop.services.search_index import words as index_words
 
 PAGE_SIZE = 24
 RECENTLY_VIEWED_MAX = 8
 LOW_STOCK_THRESHOLD = 5
 SUGGESTION_LIMIT = 6
+# No longer read by search (typo candidates come from the word list, see
+# "search" below); config/settings/base.py still sets this connection option.
 TRIGRAM_THRESHOLD = 0.3
+TRIGRAM_CONNECTION_OPTION = f"-c pg_trgm.strict_word_similarity_threshold={TRIGRAM_THRESHOLD}"
 
 # Orders whose lines count as real purchases (not pending, cancelled or refunded).
 PURCHASED_STATUSES = (
@@ -408,12 +415,19 @@ def _facets_query(*, queryset: QuerySet[Product], limit: int) -> Facets:
 
 
 def product_page(
-    *, queryset: QuerySet[Product], page: str | int | None, count_cache_scope: str | None = None
+    *,
+    queryset: QuerySet[Product],
+    page: str | int | None,
+    count_cache_scope: str | None = None,
+    count: int | None = None,
 ) -> Page:
     """One page of cards: a count and two queries, whatever the page size.
     With `count_cache_scope` (an unfiltered listing's `listing_cache_scope`)
-    the count comes from the cache until the catalogue changes."""
+    the count comes from the cache until the catalogue changes; a `count`
+    the caller already has is not counted again."""
     paginator = Paginator(product_cards(queryset), PAGE_SIZE)
+    if count is not None:
+        paginator.count = count  # a cached_property: set, it is not computed
     if count_cache_scope is not None:
         key = _listing_cache_key(count_cache_scope, "count")
         count = cache.get(key)
@@ -425,6 +439,25 @@ def product_page(
 
 
 # --------------------------------------------------------------------- search
+# One index per language (shop/services/search_index.py): PostgreSQL's
+# weighted tsvector column with its GIN index, SQLite's FTS5 table. The exact
+# words are matched first; only when they find fewer than a page of products
+# are the typed words corrected against the catalogue's word list and the
+# search run again, so a common query never pays for typo tolerance.
+SEARCH_THIN = PAGE_SIZE
+# Nearest candidates per typed word whose product counts are compared.
+CORRECTION_CANDIDATES = 4
+# Counting a candidate word's products stops here: enough to rank them.
+CORRECTION_COUNT_CAP = 100
+# A word the catalogue has is suggested away only for a neighbour this many
+# times more common (a thin match for "sambel", many for "sambal").
+RARE_WORD_FACTOR = 3
+# SQLite's bm25 weights for name, keywords (tags, brand), description: the
+# A / B / C of PostgreSQL's vectors.
+FTS5_WEIGHTS = "10.0, 4.0, 1.0"
+_QUERY_TOKEN = re.compile(r'"([^"]*)"|(\S+)')
+
+
 def _is_postgres() -> bool:
     return connection.vendor == "postgresql"
 
@@ -434,85 +467,268 @@ def _uses_search_operators(query: str) -> bool:
     return '"' in query or "or" in words or any(word.startswith("-") for word in words)
 
 
-# With this in DATABASES["default"]["OPTIONS"]["options"] every connection
-# starts with the threshold and searches skip setting it.
-TRIGRAM_CONNECTION_OPTION = f"-c pg_trgm.strict_word_similarity_threshold={TRIGRAM_THRESHOLD}"
+def search_language() -> str:
+    """The catalogue language searched: the active one, else the default."""
+    languages = translated_languages()
+    active = get_language() or settings.LANGUAGE_CODE
+    for code in (active, active.split("-")[0]):
+        if code in languages:
+            return code
+    return settings.LANGUAGE_CODE
 
 
-def _trigram_threshold_set() -> None:
-    """`query <<% name` holds when strict_word_similarity(query, name) reaches
-    `pg_trgm.strict_word_similarity_threshold`, 0.5 by default: too strict for
-    a one-letter typo in a short word ("sambel" is 0.4 from "Sambal"). The
-    setting belongs to the database session, so unless the connection options
-    set it, it is set with each search (a sub-millisecond round trip) rather
-    than trusted from the connection's past."""
-    if TRIGRAM_CONNECTION_OPTION in connection.settings_dict.get("OPTIONS", {}).get("options", ""):
-        return
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT set_config('pg_trgm.strict_word_similarity_threshold', %s, false)",
-            [str(TRIGRAM_THRESHOLD)],
+def _fts5_phrase(text: str) -> str:
+    return '"' + " ".join(re.findall(r"\w+", text.lower())) + '"'
+
+
+def fts5_expression(query: str) -> str:
+    """PostgreSQL's websearch syntax in FTS5's: every word must appear,
+    "a phrase" in order, -word must not, `or` between alternatives. Every
+    term is quoted, so nothing a shopper types is FTS5 syntax. "" when the
+    query has no word to look for."""
+    groups: list[list[str]] = [[]]
+    excluded: list[str] = []
+    for phrase, word in _QUERY_TOKEN.findall(query):
+        text = phrase or word
+        if not phrase and word.lower() == "or":
+            if groups[-1]:
+                groups.append([])
+            continue
+        term = _fts5_phrase(text)
+        if term == '""':
+            continue
+        (excluded if not phrase and word.startswith("-") else groups[-1]).append(term)
+    groups = [group for group in groups if group]
+    if not groups:
+        return ""
+    expression = " OR ".join(f"({' AND '.join(group)})" for group in groups)
+    if excluded:
+        expression = f"({expression}) NOT ({' OR '.join(excluded)})"
+    return expression
+
+
+def _fts5_sql(sql: str, expression: str, **options) -> RawSQL:
+    # The table name comes from settings.LANGUAGES; the shopper's words are
+    # the parameter, quoted by fts5_expression.
+    return RawSQL(sql, [expression], **options)  # noqa: S611
+
+
+def _fts5_ids(table: str, expression: str) -> RawSQL:
+    return _fts5_sql(f"SELECT rowid FROM {table} WHERE {table} MATCH %s", expression)  # noqa: S608
+
+
+def _index_match(base: QuerySet[Product], query: str, language: str) -> QuerySet[Product]:
+    """`base` narrowed to the index's matches, each with its `search_rank`
+    (higher is better), best first."""
+    if _is_postgres():
+        search_query = SearchQuery(query, config="simple", search_type="websearch")
+        column = vector_column(language)
+        matches = base.filter(**{column: search_query}).annotate(
+            search_rank=SearchRank(F(column), search_query)
         )
+    else:
+        expression = fts5_expression(query)
+        if not expression:
+            return base.none()
+        table = fts_table(language)
+        matches = base.filter(pk__in=_fts5_ids(table, expression)).annotate(
+            search_rank=_fts5_sql(
+                f"SELECT -bm25({table}, {FTS5_WEIGHTS}) FROM {table} "  # noqa: S608
+                f'WHERE {table} MATCH %s AND rowid = "shop_product"."id"',
+                expression,
+                output_field=FloatField(),
+            )
+        )
+    return matches.order_by("-search_rank", "-sales_count", "-pk")
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Optimal string alignment distance: insertions, deletions,
+    substitutions and swaps of two neighbouring letters cost one each."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            cost = 0 if ca == cb else 1
+            value = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                value = min(value, previous2[j - 2] + 1)
+            current.append(value)
+        previous2, previous = previous, current
+    return previous[-1]
+
+
+def _word_counts(words: Sequence[str], language: str) -> dict[str, int]:
+    """Products (up to CORRECTION_COUNT_CAP) that have each word, in one query."""
+    if _is_postgres():
+        column = vector_column(language)
+        part = (
+            "SELECT %s, (SELECT COUNT(*) FROM (SELECT 1 FROM shop_product "  # noqa: S608
+            f"WHERE {column} @@ plainto_tsquery('simple', %s) LIMIT {CORRECTION_COUNT_CAP}) c)"
+        )
+        params: list = [value for word in words for value in (word, word)]
+    else:
+        table = fts_table(language)
+        part = (
+            "SELECT %s, (SELECT COUNT(*) FROM (SELECT 1 FROM "  # noqa: S608
+            f"{table} WHERE {table} MATCH %s LIMIT {CORRECTION_COUNT_CAP}))"
+        )
+        params = [value for word in words for value in (word, _fts5_phrase(word))]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join([part] * len(words)), params)
+        return dict(cursor.fetchall())
+
+
+def search_correction(*, query: str, language: str) -> str | None:
+    """The query with each word the catalogue does not have replaced by the
+    nearest word it has (one edit away, two for words over four letters;
+    among equally near words, the one more products have), and a word it
+    has by a word one edit away that RARE_WORD_FACTOR times more products
+    have ("sambel" -> "sambal"); None when nothing changes. Two queries: the
+    word list, then the candidates' product counts."""
+    typed = re.findall(r"\w+", query.lower())
+    eligible = [word for word in dict.fromkeys(typed) if index_words(word)]
+    if not eligible:
+        return None
+    keys = sorted(set().union(*(word_keys(word) for word in eligible)))
+    listed = set(
+        SearchWord.objects.filter(language=language, key__in=keys).values_list("word", flat=True)
+    )
+    nearest: dict[str, list[str]] = {}
+    for word in eligible:
+        limit = 1 if word in listed or len(word) <= 4 else 2
+        scored = sorted(
+            (distance, candidate)
+            for candidate in listed
+            if candidate != word and (distance := edit_distance(word, candidate)) <= limit
+        )
+        if scored:
+            best = scored[0][0]
+            nearest[word] = [c for d, c in scored if d == best][:CORRECTION_CANDIDATES]
+    if not nearest:
+        return None
+    asked = {c for candidates in nearest.values() for c in candidates}
+    asked |= {word for word in nearest if word in listed}
+    counts = _word_counts(sorted(asked), language)
+    replacements = {}
+    for word, candidates in nearest.items():
+        found = max(candidates, key=lambda c: (counts.get(c, 0), [-ord(ch) for ch in c]))
+        needed = RARE_WORD_FACTOR * counts.get(word, 0) if word in listed else 1
+        if counts.get(found, 0) >= max(needed, 1):
+            replacements[word] = found
+    if not replacements:
+        return None
+    return " ".join(replacements.get(word, word) for word in typed)
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    """`queryset` is ranked, best first; `count` its size. `corrected`: the
+    typed words found nothing, these are results for the corrected words.
+    `suggestion`: the typed words found a few, the corrected words find more."""
+
+    query: str
+    queryset: QuerySet[Product]
+    count: int
+    corrected: str = ""
+    suggestion: str = ""
+
+
+def product_search_results(*, query: str, base: QuerySet[Product]) -> SearchResults:
+    """Products matching `query` in the visitor's language, best first.
+
+    The index (name A, tags and brand B, description C; a translation or,
+    where it is empty, the English text) is matched and counted: two
+    queries with the page. Fewer than SEARCH_THIN matches, and a query
+    without search operators ("-scarf", "a or b", quotes): the words are
+    corrected against the word list ("batk" -> "batik") and, when that finds
+    more, searched again; three or four more queries, none of them computing
+    a similarity over products."""
+    query = " ".join(query.split())
+    if not query:
+        return SearchResults(query=query, queryset=base.none(), count=0)
+    language = search_language()
+    results = _index_match(base, query, language)
+    count = results.count()
+    if count >= SEARCH_THIN or _uses_search_operators(query):
+        return SearchResults(query=query, queryset=results, count=count)
+    correction = search_correction(query=query, language=language)
+    if correction is None or correction == query.lower():
+        return SearchResults(query=query, queryset=results, count=count)
+    corrected = _index_match(base, correction, language)
+    corrected_count = corrected.count()
+    if corrected_count <= count:
+        return SearchResults(query=query, queryset=results, count=count)
+    if count == 0:
+        return SearchResults(
+            query=query, queryset=corrected, count=corrected_count, corrected=correction
+        )
+    return SearchResults(query=query, queryset=results, count=count, suggestion=correction)
 
 
 def product_search(*, query: str, base: QuerySet[Product]) -> QuerySet[Product]:
-    """Products matching `query`, best first.
+    """The products of `product_search_results`, best first (the API's search)."""
+    return product_search_results(query=query, base=base).queryset
 
-    PostgreSQL: the weighted full-text vector (name A, brand and tags B,
-    description C) ranked by SearchRank, OR a name whose words are
-    trigram-similar to the query, so a typo ("batk") still finds "Batik". Both
-    conditions are index operators (`@@` on the tsvector GIN index, `<<%` on
-    the trigram GIN index of name), so PostgreSQL ORs two bitmap index scans
-    instead of computing the similarity of every product; the similarity is
-    computed for the matches only, to order them. (It used to be
-    GREATEST(similarity, strict_word_similarity) >= 0.3; the strict word
-    similarity is never below the whole-name similarity, so the matches are
-    the same.) SQLite: every word must appear in the name, description, brand
-    or a tag; name matches first."""
-    query = " ".join(query.split())
-    if not query:
-        return base.none()
+
+def _name_fields() -> list[str]:
+    return [build_localized_fieldname("name", language) for language in translated_languages()]
+
+
+def _prefix_match(
+    base: QuerySet[Product], words: Sequence[str], language: str, *, names_only: bool
+) -> QuerySet[Product]:
+    """Every word, the last one as a prefix ("batik sca" finds "Batik Scarf")."""
     if _is_postgres():
-        search_query = SearchQuery(query, config="simple", search_type="websearch")
-        matches = Q(search_vector=search_query)
-        if not _uses_search_operators(query):
-            # Typo tolerance, unless the shopper asked for exact words ("-scarf").
-            _trigram_threshold_set()
-            matches |= Q(name__trigram_strict_word_similar=query)
-        return (
-            base.filter(matches)
-            .annotate(
-                rank=SearchRank(F("search_vector"), search_query),
-                similarity=TrigramStrictWordSimilarity(query, "name"),
-            )
-            .order_by("-rank", "-similarity", "-sales_count", "-pk")
+        weight = "A" if names_only else ""
+        terms = [f"'{word}'" for word in words[:-1]] + [f"'{words[-1]}':*{weight}"]
+        search_query = SearchQuery(" & ".join(terms), config="simple", search_type="raw")
+        return base.filter(**{vector_column(language): search_query})
+    table = fts_table(language)
+    terms = [_fts5_phrase(word) for word in words[:-1]] + [f"{_fts5_phrase(words[-1])} *"]
+    expression = " AND ".join(terms)
+    if names_only:
+        expression = f"name : ({expression})"
+    return base.filter(pk__in=_fts5_ids(table, expression))
+
+
+def _suggest(base: QuerySet[Product], query: str, language: str) -> list[dict]:
+    words = re.findall(r"\w+", query.lower())
+    if not words:
+        return []
+    fields = [*_name_fields(), "slug"]
+    # Names that start words of the query first, best sellers first; then,
+    # to fill the list, products whose tags, brand or description match.
+    found = list(
+        _prefix_match(base, words, language, names_only=True)
+        .order_by("-sales_count", "-pk")
+        .only(*fields)[:SUGGESTION_LIMIT]
+    )
+    if len(found) < SUGGESTION_LIMIT:
+        found += list(
+            _prefix_match(base, words, language, names_only=False)
+            .exclude(pk__in=[p.pk for p in found])
+            .order_by("-sales_count", "-pk")
+            .only(*fields)[: SUGGESTION_LIMIT - len(found)]
         )
-    matches = base
-    for word in query.split():
-        tagged = Product.objects.filter(tags__name__icontains=word).values("pk")
-        matches = matches.filter(
-            Q(name__icontains=word)
-            | Q(description__icontains=word)
-            | Q(brand__name__icontains=word)
-            | Q(pk__in=tagged)
-        )
-    return matches.annotate(
-        name_match=Case(
-            When(name__istartswith=query, then=Value(3)),
-            When(name__icontains=query, then=Value(2)),
-            When(name__icontains=query.split()[0], then=Value(1)),
-            default=Value(0),
-            output_field=IntegerField(),
-        )
-    ).order_by("-name_match", "-sales_count", "-pk")
+    return [{"name": product.name, "slug": product.slug} for product in found]
 
 
 def product_suggestions(*, query: str, base: QuerySet[Product]) -> list[dict]:
-    """Up to six names (with slugs) for the suggest-as-you-type box: one query."""
+    """Up to six names (with slugs) for the suggest-as-you-type box, in the
+    visitor's language: one or two queries, and the word list's two when
+    nothing starts with what was typed ("batk" suggests Batik products)."""
     query = " ".join(query.split())
     if len(query) < 2:
         return []
-    return list(product_search(query=query, base=base).values("name", "slug")[:SUGGESTION_LIMIT])
+    language = search_language()
+    found = _suggest(base, query, language)
+    if not found and not _uses_search_operators(query):
+        correction = search_correction(query=query, language=language)
+        if correction:
+            found = _suggest(base, correction, language)
+    return found
 
 
 # ----------------------------------------------------------- product details

@@ -20,6 +20,7 @@ from shop.models.orders import (
     ShippingMethod,
     WebhookReceipt,
 )
+from shop.models.search import SearchWord
 from shop.models.wishlist import StockAlert, WishlistItem
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "Product",
     "ProductImage",
     "ProductTag",
+    "SearchWord",
     "ShippingMethod",
     "StockAlert",
     "TaggedProduct",

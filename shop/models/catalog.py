@@ -119,7 +119,10 @@ class Product(BaseModel):
     in_stock = models.BooleanField(_("in stock"), default=False, editable=False)
     view_count = models.PositiveIntegerField(_("views"), default=0, editable=False)
     sales_count = models.PositiveIntegerField(_("units sold"), default=0, editable=False)
-    search_vector = SearchVectorField(null=True, editable=False)
+    # The search index of each language (shop/services/search_index.py), on
+    # PostgreSQL; SQLite keeps it in FTS5 tables of its own.
+    search_vector_en = SearchVectorField(null=True, editable=False)
+    search_vector_ind = SearchVectorField(null=True, editable=False)
 
     objects = ProductQuerySet.as_manager()
 

@@ -1,14 +1,13 @@
 """Catalog writes: products, variants, images, and the denormalised fields
-listing pages read (min_price, in_stock, search_vector)."""
+listing pages read (min_price, in_stock, the search index)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
 
 from django.conf import settings
-from django.contrib.postgres.search import SearchVector
-from django.db import connection, transaction
-from django.db.models import F, Min, Value
+from django.db import transaction
+from django.db.models import F, Min
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -22,6 +21,7 @@ from core.markdown import render_markdown
 from core.money import quantize
 from shop.cache import catalog_changed
 from shop.models import Product, ProductImage, ProductTag, Variant
+from shop.services.search_index import search_index_update
 from shop.services.stock import lock_variants, stock_set
 
 IMAGE_MAX_BYTES = 8 * 1024 * 1024
@@ -44,7 +44,7 @@ def unique_slug(model, text: str, *, exclude_pk=None, max_length: int = 200) -> 
 def product_refresh(*, product_id: int) -> None:
     """Recompute what listing pages read from the product row alone:
     the from-price, whether anything is in stock, the rendered description
-    and (on PostgreSQL) the weighted search vector."""
+    and its search index in every language."""
     product = Product.objects.select_related("brand").get(pk=product_id)
     variants = Variant.objects.filter(product_id=product_id, is_active=True)
     min_price = variants.aggregate(m=Min("price"))["m"] or Decimal("0")
@@ -55,17 +55,8 @@ def product_refresh(*, product_id: int) -> None:
         updates[build_localized_fieldname("description_html", language)] = render_markdown(
             getattr(product, field) or ""
         )
-    if connection.vendor == "postgresql":
-        tags = " ".join(product.tags.names())
-        updates["search_vector"] = (
-            SearchVector(Value(product.name), weight="A", config="simple")
-            + SearchVector(
-                Value(product.brand.name if product.brand else ""), weight="B", config="simple"
-            )
-            + SearchVector(Value(tags), weight="B", config="simple")
-            + SearchVector(Value(product.description), weight="C", config="simple")
-        )
     Product.objects.filter(pk=product_id).update(**updates)
+    search_index_update(product_ids=[product_id])
     catalog_changed()
 
 

@@ -3,6 +3,8 @@ suggest-as-you-type fragment. Views parse input, call selectors and render."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Q
@@ -342,21 +344,41 @@ def _product_context(request: HttpRequest, product) -> dict:
 def search(request: HttpRequest) -> HttpResponse:
     query = " ".join(request.GET.get("q", "").split())[:QUERY_MAX_LENGTH]
     sort = request.GET.get("sort", selectors.SEARCH_SORT)
+    # A visitor's search page is stored like a listing's, for a query and a
+    # sort the shop knows; one that found nothing is never stored.
+    page_cache = _page_cache(
+        request, params=("q", "sort", "page"), allow=_search_is_storable(request, query)
+    )
+    if (hit := page_cache.get()) is not None:
+        response = _fill_visitor_holes(request, page_cache, hit[0])
+        response["X-Robots-Tag"] = "noindex"
+        return response
     base = selectors.product_visible_queryset(user=request.user)
     page = None
+    found = None
     if query:
-        results = selectors.product_search(query=query, base=base)
+        found = selectors.product_search_results(query=query, base=base)
+        results = found.queryset
         if selectors.sort_is_known(sort):
             results = selectors.product_sort(queryset=results, sort=sort)
         else:
             sort = selectors.SEARCH_SORT
-        page = selectors.product_page(queryset=results, page=request.GET.get("page"))
+        page = selectors.product_page(
+            queryset=results, page=request.GET.get("page"), count=found.count
+        )
     context = {
         "query": query,
         "page": page,
         "products": page.object_list if page else [],
         "sort": sort,
         "sort_choices": [(selectors.SEARCH_SORT, _("Best match")), *selectors.sort_choices()],
+        "corrected": found.corrected if found else "",
+        "suggestion": found.suggestion if found else "",
+        "suggestion_url": (
+            f"{reverse('shop:search')}?{urlencode({'q': found.suggestion})}"
+            if found and found.suggestion
+            else ""
+        ),
     }
     if page is None or not page.paginator.count:
         # Help the shopper on: categories to browse and what others buy.
@@ -364,9 +386,25 @@ def search(request: HttpRequest) -> HttpResponse:
         context["popular"] = selectors.products_best_selling(base=base, limit=4) or (
             selectors.products_new(base=base, limit=4)
         )
-    response = render(request, "shop/catalog/search.html", context)
+        page_cache.enabled = False  # rendered without holes, never stored
+    response = _render_for_cache(request, page_cache, "shop/catalog/search.html", context)
+    response = _fill_visitor_holes(request, page_cache, page_cache.store(response)[0])
     response["X-Robots-Tag"] = "noindex"
     return response
+
+
+def _search_is_storable(request: HttpRequest, query: str) -> bool:
+    """A query as the search box sends it (no doubled spaces, short), a known
+    sort and a plain page number: popular searches are served from the page
+    cache, and what visitors type into URLs cannot fill it with variants."""
+    sort = request.GET.get("sort")
+    page = request.GET.get("page")
+    return (
+        bool(query)
+        and request.GET.get("q") == query
+        and (sort in (None, selectors.SEARCH_SORT) or selectors.sort_is_known(sort))
+        and (page is None or (page.isdigit() and len(page) <= 3))
+    )
 
 
 @require_safe
