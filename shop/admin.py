@@ -18,6 +18,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
+from modeltranslation.admin import TranslationAdmin
+from taggit.models import Tag
 from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
 
@@ -50,6 +52,7 @@ from shop.models import (
     Payment,
     Product,
     ProductImage,
+    ProductTag,
     ShippingMethod,
     StockAlert,
     Variant,
@@ -161,13 +164,19 @@ class CatalogueEditAdminMixin:
         self._catalogue_edited(request, "(bulk delete)")
 
 
+# Translated fields (shop/translation.py) are edited side by side, one box per
+# language ("Name [en]", "Name [id]"); TranslationAdmin swaps them in for the
+# plain field wherever it is listed. Searches and the slug look at the
+# English column, which every row has.
+
+
 @admin.register(Category)
-class CategoryAdmin(CatalogueEditAdminMixin, TreeAdmin):
+class CategoryAdmin(CatalogueEditAdminMixin, TranslationAdmin, TreeAdmin):
     form = movenodeform_factory(Category)
     list_display = ["name", "slug", "position", "is_active"]
     list_filter = ["is_active"]
-    search_fields = ["name", "slug"]
-    prepopulated_fields = {"slug": ["name"]}
+    search_fields = ["name_en", "name_ind", "slug"]
+    prepopulated_fields = {"slug": ["name_en"]}
 
     def move_node(self, request):
         response = super().move_node(request)
@@ -255,7 +264,7 @@ class InStockFilter(admin.SimpleListFilter):
 
 
 @admin.register(Product)
-class ProductAdmin(SaveFormFieldsMixin, admin.ModelAdmin):
+class ProductAdmin(SaveFormFieldsMixin, TranslationAdmin):
     change_list_template = "admin/shop/product/change_list.html"
     list_display = [
         "thumbnail",
@@ -270,9 +279,17 @@ class ProductAdmin(SaveFormFieldsMixin, admin.ModelAdmin):
     ]
     list_display_links = ["thumbnail", "name"]
     list_filter = ["is_published", "is_featured", InStockFilter, "category", "brand"]
-    search_fields = ["name", "slug", "variants__sku", "brand__name", "tags__name"]
+    search_fields = [
+        "name_en",
+        "name_ind",
+        "slug",
+        "variants__sku",
+        "brand__name",
+        "tags__name_en",
+        "tags__name_ind",
+    ]
     autocomplete_fields = ["brand", "category"]
-    prepopulated_fields = {"slug": ["name"]}
+    prepopulated_fields = {"slug": ["name_en"]}
     list_select_related = ["brand", "category"]
     list_per_page = 50
     readonly_fields = ["min_price", "in_stock", "sales_count", "view_count", "created_at"]
@@ -1131,11 +1148,31 @@ class CouponRedemptionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ShippingMethod)
-class ShippingMethodAdmin(admin.ModelAdmin):
+class ShippingMethodAdmin(TranslationAdmin):
     list_display = ["name", "kind", "price", "free_over", "is_active", "position"]
     list_filter = ["kind", "is_active"]
     list_editable = ["is_active", "position"]
-    search_fields = ["name", "description"]
+    search_fields = ["name_en", "name_ind", "description_en", "description_ind"]
+
+
+# Products are tagged with ProductTag (translatable); taggit's own shared Tag
+# model is unused, so it leaves the admin.
+if admin.site.is_registered(Tag):
+    admin.site.unregister(Tag)
+
+
+@admin.register(ProductTag)
+class ProductTagAdmin(CatalogueEditAdminMixin, TranslationAdmin):
+    list_display = ["name_en", "name_ind", "slug", "product_count"]
+    search_fields = ["name_en", "name_ind", "slug"]
+    prepopulated_fields = {"slug": ["name_en"]}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_product_count=Count("tagged_products"))
+
+    @admin.display(description=gettext_lazy("products"), ordering="_product_count")
+    def product_count(self, obj) -> int:
+        return obj._product_count
 
 
 @admin.register(Payment)

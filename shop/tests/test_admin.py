@@ -271,12 +271,12 @@ def test_bulk_stock_set_goes_through_the_lock_and_refuses_below_reserved(staff_c
 
 def _product_form_data(product: Product, variants, *, images=()) -> dict:
     data = {
-        "name": product.name,
+        "name_en": product.name,
         "slug": product.slug,
         "category": product.category_id,
         "brand": product.brand_id or "",
         "tags": "batik",
-        "description": product.description,
+        "description_en": product.description,
         "is_published": "on",
         "seo_title": "",
         "seo_description": "",
@@ -525,7 +525,7 @@ def test_category_tree_admin_adds_a_child(staff_client):
     response = staff_client.post(
         reverse("admin:shop_category_add"),
         {
-            "name": "Batik Tulis",
+            "name_en": "Batik Tulis",
             "slug": "batik-tulis",
             "description": "",
             "position": "0",
@@ -539,3 +539,35 @@ def test_category_tree_admin_adds_a_child(staff_client):
 
     child = Category.objects.get(slug="batik-tulis")
     assert Category.objects.get_parent(child) == parent
+
+
+def test_product_page_edits_both_languages_side_by_side(staff_client):
+    # given
+    product = ProductFactory(name="Batik shirt")
+    variant = product.variants.get()
+    url = reverse("admin:shop_product_change", args=[product.pk])
+    page = staff_client.get(url).content.decode()
+    assert 'name="name_en"' in page and 'name="name_ind"' in page
+    assert 'name="description_ind"' in page and 'name="name"' not in page
+    # when: staff working in Indonesian fill in the Indonesian text
+    data = _product_form_data(product, [_variant_row(variant)])
+    data.update(name_ind="Kemeja batik", description_ind="Kemeja **tulis**.")
+    response = staff_client.post(url, data, HTTP_ACCEPT_LANGUAGE="id")
+    # then: each language keeps its own text, and the Indonesian page shows it
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    product.refresh_from_db()
+    assert (product.name_en, product.name_ind) == ("Batik shirt", "Kemeja batik")
+    assert product.description_html_ind == "<p>Kemeja <strong>tulis</strong>.</p>"
+    assert "Kemeja batik" in staff_client.get(f"/id{product.get_absolute_url()}").content.decode()
+
+
+def test_tags_are_translated_in_their_own_admin(staff_client):
+    from shop.models import ProductTag
+
+    tag = ProductTag.objects.create(name_en="cotton", name="cotton", slug="cotton")
+    url = reverse("admin:shop_producttag_change", args=[tag.pk])
+    response = staff_client.post(url, {"name_en": "cotton", "name_ind": "katun", "slug": "cotton"})
+    assert response.status_code == 302
+    tag.refresh_from_db()
+    assert (tag.name_en, tag.name_ind) == ("cotton", "katun")
+    assert "taggit" not in staff_client.get(reverse("admin:index")).content.decode()

@@ -237,10 +237,10 @@ def test_product_page_variant_rows_save_options(staff_client, variant):
     # given: the product page with its variant inline
     product = variant.product
     data = {
-        "name": product.name,
+        "name_en": product.name,
         "slug": product.slug,
         "category": product.category_id,
-        "description": product.description,
+        "description_en": product.description,
         "is_published": "on",
         "variants-TOTAL_FORMS": "1",
         "variants-INITIAL_FORMS": "1",

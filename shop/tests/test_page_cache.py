@@ -355,7 +355,7 @@ def test_renaming_a_category_in_the_admin_orphans_its_listing_and_product_pages(
         response = staff_client.post(
             f"/admin/shop/category/{category.pk}/change/",
             {
-                "name": "Batik Tulis",
+                "name_en": "Batik Tulis",
                 "slug": "batik",
                 "position": category.position,
                 "is_active": "on",
