@@ -1,9 +1,13 @@
 from __future__ import annotations
 
+import time
 import uuid
 
+from allauth.account import app_settings as allauth_account_settings
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.authentication import get_authentication_records
 from allauth.core.internal import ratelimit as ratelimit_impl
+from allauth.mfa.utils import is_mfa_enabled
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -51,6 +55,26 @@ def _mail_key(name: str, email: str, context: dict) -> str:
 
 
 _MAIL_TOKENS = ("code", "key", "password_reset_url", "activate_url")
+
+
+# Log-in records (allauth's, in the session) a fresh log-in is read from.
+LOGIN_METHODS = frozenset({"password", "code"})
+
+
+def staff_logged_in_recently_without_mfa(request) -> bool:
+    """A staff member with no second factor yet, who logged in to this session
+    (password or emailed code) less than ACCOUNT_REAUTHENTICATION_TIMEOUT ago."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not user.is_staff or is_mfa_enabled(user):
+        return False
+    logins = [
+        record.get("at")
+        for record in get_authentication_records(request, user)
+        if record.get("method") in LOGIN_METHODS and not record.get("reauthenticated")
+    ]
+    logins = [at for at in logins if isinstance(at, int | float)]
+    timeout = allauth_account_settings.REAUTHENTICATION_TIMEOUT
+    return bool(logins) and 0 <= time.time() - max(logins) < timeout
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -137,6 +161,21 @@ class AccountAdapter(DefaultAccountAdapter):
         response = super().post_login(request, user, **kwargs)
         lockout.device_remember(request, response, user.email)
         return response
+
+    def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
+        """allauth asks for the password again before two-factor settings
+        change, however recent the log-in. A staff member who has no second
+        factor yet is sent to set one up right after logging in (the admin
+        requires it): a log-in of this session within
+        ACCOUNT_REAUTHENTICATION_TIMEOUT counts as that confirmation. An older
+        log-in still asks, and anyone with a second factor is asked as before."""
+        required = super().is_reauthentication_required(app=app, **kwargs)
+        if not required or app != "allauth.mfa":
+            return required
+        from allauth.core import context as allauth_context
+
+        request = self.request or getattr(allauth_context, "request", None)
+        return not (request is not None and staff_logged_in_recently_without_mfa(request))
 
     def is_open_for_signup(self, request) -> bool:
         return getattr(settings, "ACCOUNT_ALLOW_SIGNUP", True)

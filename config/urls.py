@@ -7,6 +7,7 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from accounts import mfa_views
 from core import views as core_views
 from shop import sitemaps as shop_sitemaps
 from shop.views import catalog as shop_catalog_views
@@ -25,6 +26,14 @@ urlpatterns = [
 urlpatterns += i18n_patterns(
     path("", shop_catalog_views.home, name="home"),
     path("admin/", admin.site.urls),
+    # allauth's TOTP activation and recovery codes, carrying `next` through
+    # (accounts.mfa_views); the rest of allauth as it comes.
+    path("accounts/2fa/totp/activate/", mfa_views.activate_totp, name="mfa_activate_totp"),
+    path(
+        "accounts/2fa/recovery-codes/",
+        mfa_views.view_recovery_codes,
+        name="mfa_view_recovery_codes",
+    ),
     path("accounts/", include("allauth.urls")),
     path("profile/", include("accounts.urls")),
     path("shop/", include("shop.urls")),
