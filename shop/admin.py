@@ -292,7 +292,7 @@ class ProductAdmin(SaveFormFieldsMixin, TranslationAdmin):
     prepopulated_fields = {"slug": ["name_en"]}
     list_select_related = ["brand", "category"]
     list_per_page = 50
-    readonly_fields = ["min_price", "in_stock", "sales_count", "view_count", "created_at"]
+    readonly_fields = ["price_from", "in_stock", "sales_count", "view_count", "created_at"]
     fieldsets = [
         (None, {"fields": ["name", "slug", "category", "brand", "tags"]}),
         (gettext_lazy("Description"), {"fields": ["description"]}),
@@ -306,7 +306,7 @@ class ProductAdmin(SaveFormFieldsMixin, TranslationAdmin):
         ),
         (
             gettext_lazy("Figures"),
-            {"fields": ["min_price", "in_stock", "sales_count", "view_count", "created_at"]},
+            {"fields": ["price_from", "in_stock", "sales_count", "view_count", "created_at"]},
         ),
     ]
     inlines = [VariantInline, ProductImageInline]
@@ -1121,8 +1121,8 @@ class CouponAdmin(SaveFormFieldsMixin, admin.ModelAdmin):
     list_display = [
         "code",
         "kind",
-        "value",
-        "minimum_subtotal",
+        "value_display",
+        "minimum_subtotal_display",
         "usage",
         "valid_from",
         "valid_until",
@@ -1132,6 +1132,18 @@ class CouponAdmin(SaveFormFieldsMixin, admin.ModelAdmin):
     list_filter = ["kind", "is_active", "first_order_only", "valid_until"]
     search_fields = ["code"]
     readonly_fields = ["times_used", "created_at", "updated_at"]
+
+    @admin.display(description=gettext_lazy("value"), ordering="value")
+    def value_display(self, obj) -> str:
+        if obj.kind == Coupon.Kind.PERCENT:
+            return f"{obj.value.normalize():f} %"
+        if obj.kind == Coupon.Kind.FIXED:
+            return format_money(obj.value)
+        return "—"
+
+    @admin.display(description=gettext_lazy("minimum order"), ordering="minimum_subtotal")
+    def minimum_subtotal_display(self, obj) -> str:
+        return format_money(obj.minimum_subtotal) if obj.minimum_subtotal else "—"
 
     @admin.display(description=gettext_lazy("used"), ordering="times_used")
     def usage(self, obj) -> str:
@@ -1149,10 +1161,18 @@ class CouponRedemptionAdmin(ReadOnlyAdmin):
 
 @admin.register(ShippingMethod)
 class ShippingMethodAdmin(TranslationAdmin):
-    list_display = ["name", "kind", "price", "free_over", "is_active", "position"]
+    list_display = ["name", "kind", "price_display", "free_over_display", "is_active", "position"]
     list_filter = ["kind", "is_active"]
     list_editable = ["is_active", "position"]
     search_fields = ["name_en", "name_ind", "description_en", "description_ind"]
+
+    @admin.display(description=gettext_lazy("price"), ordering="price")
+    def price_display(self, obj) -> str:
+        return format_money(obj.price)
+
+    @admin.display(description=gettext_lazy("free over"), ordering="free_over")
+    def free_over_display(self, obj) -> str:
+        return format_money(obj.free_over) if obj.free_over is not None else "—"
 
 
 # Products are tagged with ProductTag (translatable); taggit's own shared Tag
