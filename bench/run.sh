@@ -62,7 +62,7 @@ sql "SELECT v.id FROM shop_variant v JOIN shop_product p ON p.id = v.product_id
      ORDER BY v.id LIMIT 500" >"$WORK/variants.txt"
 CART_VARIANT=$(head -1 "$WORK/variants.txt")
 
-declare -a NAMES=(ceiling home category product_hot product_typical search)
+declare -a NAMES=(ceiling home category product_hot product_typical search search_typo)
 declare -A PATHS=(
     [ceiling]="/robots.txt"
     [home]="/"
@@ -70,6 +70,7 @@ declare -A PATHS=(
     [product_hot]="/shop/p/$HOT_PRODUCT/"
     [product_typical]="/shop/p/$TYPICAL_PRODUCT/"
     [search]="/shop/search/?q=batik+scarf"
+    [search_typo]="/shop/search/?q=batk+scraf"
 )
 
 echo "== queries per page (Django test client, same database and settings)"
@@ -128,7 +129,7 @@ for name in home category product_hot product_typical; do
     load "$name (shopper)" "${PATHS[$name]}" -H "Cookie: $SHOPPER_COOKIE"
 done
 echo "-- signed-in member (never page-cached: the full render)"
-for name in home category product_hot product_typical; do
+for name in home category product_hot product_typical search search_typo; do
     load "$name (member)" "${PATHS[$name]}" -H "Cookie: $MEMBER_COOKIE"
 done
 

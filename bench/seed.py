@@ -12,10 +12,13 @@ seeded or untouched. A second run finds the seeded catalogue and exits
 without writing; a database holding other data is refused.
 
 Rows are written with bulk_create in batches; the denormalised columns the
-listing pages read (min_price, in_stock, description_html, search_vector,
-sales_count) are then filled with a few set-based UPDATEs instead of calling
-`product_refresh` 10,000 times. Twenty small WebP images are encoded once and
-every ProductImage row points at one of them.
+listing pages read (min_price, in_stock, description_html_en, sales_count)
+are then filled with a few set-based UPDATEs instead of calling
+`product_refresh` 10,000 times, and the search index (both languages' vectors
+and the word list) is built by the real `search_index_rebuild`. Half of the
+products and of the tags have an Indonesian name; descriptions are English
+only (the Indonesian index falls back to them). Twenty small WebP images are
+encoded once and every ProductImage row points at one of them.
 """
 
 from __future__ import annotations
@@ -37,13 +40,11 @@ django.setup()
 
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.contrib.auth.hashers import make_password  # noqa: E402
-from django.contrib.contenttypes.models import ContentType  # noqa: E402
 from django.core.files.base import ContentFile  # noqa: E402
 from django.core.files.storage import default_storage  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from PIL import Image  # noqa: E402
-from taggit.models import Tag, TaggedItem  # noqa: E402
 
 from core.markdown import render_markdown  # noqa: E402
 from shop.models import (  # noqa: E402
@@ -53,9 +54,12 @@ from shop.models import (  # noqa: E402
     OrderLine,
     Product,
     ProductImage,
+    ProductTag,
+    TaggedProduct,
     Variant,
 )
 from shop.selectors import PURCHASED_STATUSES  # noqa: E402
+from shop.services.search_index import search_index_rebuild  # noqa: E402
 
 PRODUCTS = 10_000
 ORDERS = 100_000
@@ -82,6 +86,18 @@ NOUNS = [
     "Pillow", "Blanket", "Coaster", "Vase", "Sandal", "Hat", "Wallet", "Spoon", "Candle",
     "Soap", "Coffee", "Tea", "Sambal", "Honey", "Kopi", "Notebook",
 ]  # fmt: skip
+# Indonesian for the materials and nouns that have a word of their own.
+INDONESIAN = {
+    "Batik": "Batik", "Rattan": "Rotan", "Teak": "Jati", "Cotton": "Katun", "Linen": "Linen",
+    "Silk": "Sutra", "Clay": "Tanah Liat", "Coconut": "Kelapa", "Pandan": "Pandan",
+    "Jute": "Goni", "Leather": "Kulit", "Copper": "Tembaga", "Indigo": "Nila",
+    "Scarf": "Selendang", "Basket": "Keranjang", "Bowl": "Mangkuk", "Shirt": "Kemeja",
+    "Tote": "Tas", "Lamp": "Lampu", "Mat": "Tikar", "Tray": "Nampan", "Mug": "Cangkir",
+    "Pillow": "Bantal", "Blanket": "Selimut", "Vase": "Vas", "Sandal": "Sandal",
+    "Hat": "Topi", "Wallet": "Dompet", "Spoon": "Sendok", "Candle": "Lilin", "Soap": "Sabun",
+    "Coffee": "Kopi", "Tea": "Teh", "Sambal": "Sambal", "Honey": "Madu", "Kopi": "Kopi",
+    "Notebook": "Buku Catatan",
+}  # fmt: skip
 CATEGORY_NAMES = [
     "Home", "Fashion", "Kitchen", "Food & Drink", "Crafts", "Beauty", "Garden", "Gifts",
     "Outdoor", "Stationery",
@@ -173,23 +189,35 @@ def seed() -> None:
         Brand(name=f"{rng.choice(ADJECTIVES)} Makers {i:03d}", slug=f"makers-{i:03d}")
         for i in range(BRANDS)
     )
-    tags = Tag.objects.bulk_create(
-        Tag(name=f"{m.lower()} {n.lower()}", slug=f"{m.lower()}-{n.lower()}")
-        for m, n in zip(rng.sample(MATERIALS * 3, TAGS), rng.sample(NOUNS * 2, TAGS), strict=True)
+    tags = ProductTag.objects.bulk_create(
+        ProductTag(
+            name_en=f"{m.lower()} {n.lower()}",
+            name_ind=(
+                f"{INDONESIAN.get(n, n).lower()} {INDONESIAN.get(m, m).lower()}" if i % 2 else None
+            ),
+            slug=f"{m.lower()}-{n.lower()}",
+        )
+        for i, (m, n) in enumerate(
+            zip(rng.sample(MATERIALS * 3, TAGS), rng.sample(NOUNS * 2, TAGS), strict=True)
+        )
     )
     log(f"{len(leaves) + ROOT_CATEGORIES} categories, {BRANDS} brands, {TAGS} tags", started)
 
     texts = description_texts(rng)
     products = []
     for i in range(PRODUCTS):
-        name = f"{rng.choice(ADJECTIVES)} {rng.choice(MATERIALS)} {rng.choice(NOUNS)} {i + 1}"
+        adjective, material, noun = rng.choice(ADJECTIVES), rng.choice(MATERIALS), rng.choice(NOUNS)
+        name = f"{adjective} {material} {noun} {i + 1}"
+        # Indonesian puts the noun first: "Kemeja Batik".
+        name_ind = f"{INDONESIAN.get(noun, noun)} {INDONESIAN.get(material, material)} {i + 1}"
         products.append(
             Product(
-                name=name,
+                name_en=name,
+                name_ind=name_ind if i % 2 else "",
                 slug=f"p-{i + 1:05d}-{name.lower().replace(' ', '-')[:60]}",
                 brand=brands[i % BRANDS],
                 category=leaves[i % len(leaves)],
-                description=texts[i % DESCRIPTIONS],
+                description_en=texts[i % DESCRIPTIONS],
                 is_published=True,
                 is_featured=i % 97 == 0,
             )
@@ -229,13 +257,8 @@ def seed() -> None:
                 )
             )
     ProductImage.objects.bulk_create(images, batch_size=BATCH)
-    content_type = ContentType.objects.get_for_model(Product)
-    TaggedItem.objects.bulk_create(
-        (
-            TaggedItem(tag=tag, content_type=content_type, object_id=p.pk)
-            for p in products
-            for tag in rng.sample(tags, 2)
-        ),
+    TaggedProduct.objects.bulk_create(
+        (TaggedProduct(tag=tag, content_object=p) for p in products for tag in rng.sample(tags, 2)),
         batch_size=BATCH,
     )
     log(f"{PRODUCTS} products, variants, {len(images)} image rows, tags", started)
@@ -300,7 +323,7 @@ def seed() -> None:
             OrderLine(
                 order=order,
                 variant=variant,
-                product_name=variant.product.name,
+                product_name=variant.product.name_en,
                 sku=variant.sku,
                 unit_price=variant.price,
                 quantity=qty,
@@ -317,6 +340,8 @@ def seed() -> None:
 
     fill_denormalised(texts)
     log("denormalised columns filled", started)
+    search_index_rebuild()
+    log("search index built (both languages, word list)", started)
 
 
 def fill_denormalised(texts: list[str]) -> None:
@@ -335,28 +360,9 @@ def fill_denormalised(texts: list[str]) -> None:
         # The descriptions repeat, so each is rendered once by the real renderer.
         for text in texts:
             cur.execute(
-                "UPDATE shop_product SET description_html = %s WHERE description = %s",
+                "UPDATE shop_product SET description_html_en = %s WHERE description_en = %s",
                 [render_markdown(text), text],
             )
-        cur.execute(
-            """
-            UPDATE shop_product p
-               SET search_vector =
-                   setweight(to_tsvector('simple', p.name), 'A')
-                || setweight(to_tsvector('simple', COALESCE(b.name, '')), 'B')
-                || setweight(to_tsvector('simple', COALESCE(t.names, '')), 'B')
-                || setweight(to_tsvector('simple', p.description), 'C')
-              FROM shop_product p2
-              LEFT JOIN shop_brand b ON b.id = p2.brand_id
-              LEFT JOIN (SELECT ti.object_id, STRING_AGG(tg.name, ' ') AS names
-                           FROM taggit_taggeditem ti
-                           JOIN taggit_tag tg ON tg.id = ti.tag_id
-                          WHERE ti.content_type_id = %s
-                          GROUP BY ti.object_id) t ON t.object_id = p2.id
-             WHERE p2.id = p.id
-            """,
-            [ContentType.objects.get_for_model(Product).pk],
-        )
         cur.execute(
             """
             UPDATE shop_product p
@@ -380,8 +386,10 @@ def main() -> None:
         return
     with transaction.atomic():
         seed()
+    # VACUUM too: the set-based UPDATEs left a dead version of every product
+    # row, which the search's bitmap scans would otherwise visit as well.
     with connection.cursor() as cur:
-        cur.execute("ANALYZE")
+        cur.execute("VACUUM ANALYZE")
     print(
         f"Seeded {Product.objects.count()} products, {Order.objects.count()} orders, "
         f"{OrderLine.objects.count()} order lines."

@@ -141,14 +141,23 @@ def search_documents(*, product_ids: Sequence[int], using: str = "default") -> d
     return documents
 
 
-def _write_postgresql(cursor, language: str, documents: list[SearchDocument]) -> None:
-    column = vector_column(language)
-    cursor.executemany(
-        f"UPDATE shop_product SET {column} = "
-        "setweight(to_tsvector('simple', %s), 'A') "
+def _write_postgresql(cursor, documents: dict[str, list[SearchDocument]]) -> None:
+    # Every language's vector in one UPDATE per product: one new row version
+    # (and one set of index entries), not one per language.
+    languages = list(documents)
+    by_product: dict[int, list] = {}
+    for language in languages:
+        for d in documents[language]:
+            by_product.setdefault(d.product_id, []).extend([d.name, d.keywords, d.description])
+    assignments = ", ".join(
+        f"{vector_column(language)} = setweight(to_tsvector('simple', %s), 'A') "
         "|| setweight(to_tsvector('simple', %s), 'B') "
-        "|| setweight(to_tsvector('simple', %s), 'C') WHERE id = %s",
-        [(d.name, d.keywords, d.description, d.product_id) for d in documents],
+        "|| setweight(to_tsvector('simple', %s), 'C')"
+        for language in languages
+    )
+    cursor.executemany(
+        f"UPDATE shop_product SET {assignments} WHERE id = %s",
+        [(*values, product_id) for product_id, values in by_product.items()],
     )
 
 
@@ -197,10 +206,10 @@ def search_index_update(*, product_ids: Iterable[int], using: str = "default") -
         chunk = ids[start : start + _CHUNK]
         documents = search_documents(product_ids=chunk, using=using)
         with connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                _write_postgresql(cursor, documents)
             for language, docs in documents.items():
-                if connection.vendor == "postgresql":
-                    _write_postgresql(cursor, language, docs)
-                else:
+                if connection.vendor != "postgresql":
                     # Deleted products: their rows go, nothing is written back.
                     missing = set(chunk) - {d.product_id for d in docs}
                     if missing:
