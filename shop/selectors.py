@@ -559,34 +559,46 @@ def edit_distance(a: str, b: str) -> int:
     return previous[-1]
 
 
-def _word_counts(words: Sequence[str], language: str) -> dict[str, int]:
-    """Products (up to CORRECTION_COUNT_CAP) that have each word, in one query."""
+def _word_counts(words: Sequence[str], language: str) -> dict[str, tuple[int, int]]:
+    """For each word, in one query: how many products have it in their name,
+    tags or brand, and how many anywhere (each count stops at
+    CORRECTION_COUNT_CAP)."""
+    cap = CORRECTION_COUNT_CAP
     if _is_postgres():
         column = vector_column(language)
         part = (
-            "SELECT %s, (SELECT COUNT(*) FROM (SELECT 1 FROM shop_product "  # noqa: S608
-            f"WHERE {column} @@ plainto_tsquery('simple', %s) LIMIT {CORRECTION_COUNT_CAP}) c)"
+            "SELECT %s, "  # noqa: S608 - column from settings.LANGUAGES
+            f"(SELECT COUNT(*) FROM (SELECT 1 FROM shop_product "
+            f"WHERE {column} @@ to_tsquery('simple', %s) LIMIT {cap}) named), "
+            f"(SELECT COUNT(*) FROM (SELECT 1 FROM shop_product "
+            f"WHERE {column} @@ to_tsquery('simple', %s) LIMIT {cap}) anywhere)"
         )
-        params: list = [value for word in words for value in (word, word)]
+        params: list = [v for word in words for v in (word, f"'{word}':AB", f"'{word}'")]
     else:
         table = fts_table(language)
         part = (
-            "SELECT %s, (SELECT COUNT(*) FROM (SELECT 1 FROM "  # noqa: S608
-            f"{table} WHERE {table} MATCH %s LIMIT {CORRECTION_COUNT_CAP}))"
+            "SELECT %s, "  # noqa: S608 - table from settings.LANGUAGES
+            f"(SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE {table} MATCH %s LIMIT {cap})), "
+            f"(SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE {table} MATCH %s LIMIT {cap}))"
         )
-        params = [value for word in words for value in (word, _fts5_phrase(word))]
+        params = [
+            v
+            for word in words
+            for v in (word, f"{{name keywords}} : {_fts5_phrase(word)}", _fts5_phrase(word))
+        ]
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join([part] * len(words)), params)
-        return dict(cursor.fetchall())
+        return {word: (named, anywhere) for word, named, anywhere in cursor.fetchall()}
 
 
 def search_correction(*, query: str, language: str) -> str | None:
     """The query with each word the catalogue does not have replaced by the
-    nearest word it has (one edit away, two for words over four letters;
-    among equally near words, the one more products have), and a word it
-    has by a word one edit away that RARE_WORD_FACTOR times more products
-    have ("sambel" -> "sambal"); None when nothing changes. Two queries: the
-    word list, then the candidates' product counts."""
+    nearest word it has (candidates share a one-letter deletion with it: one
+    edit away, or two for words over four letters; among equally near words,
+    the one more product names, tags and brands have, then more products),
+    and a word it has by a word one edit away that RARE_WORD_FACTOR times
+    more products have ("sambel" -> "sambal"); None when nothing changes.
+    Two queries: the word list, then the candidates' product counts."""
     typed = re.findall(r"\w+", query.lower())
     eligible = [word for word in dict.fromkeys(typed) if index_words(word)]
     if not eligible:
@@ -613,9 +625,10 @@ def search_correction(*, query: str, language: str) -> str | None:
     counts = _word_counts(sorted(asked), language)
     replacements = {}
     for word, candidates in nearest.items():
-        found = max(candidates, key=lambda c: (counts.get(c, 0), [-ord(ch) for ch in c]))
-        needed = RARE_WORD_FACTOR * counts.get(word, 0) if word in listed else 1
-        if counts.get(found, 0) >= max(needed, 1):
+        found = max(candidates, key=lambda c: (counts.get(c, (0, 0)), [-ord(ch) for ch in c]))
+        anywhere = counts.get(found, (0, 0))[1]
+        needed = RARE_WORD_FACTOR * counts.get(word, (0, 0))[1] if word in listed else 1
+        if anywhere >= max(needed, 1):
             replacements[word] = found
     if not replacements:
         return None

@@ -235,6 +235,23 @@ def test_the_nearest_word_wins_over_a_more_common_farther_one(pantry):
     assert _search_in("en", "shirtz").corrected == "shirt"
 
 
+def test_a_word_of_names_wins_over_a_more_common_word_of_descriptions(pantry):
+    # given: "back" (one edit from "batk", like "batik") in three descriptions
+    category = category_create("Bags")
+    for n in range(3):
+        product_create(
+            name=f"Rattan bag {n}",
+            description="Carry it on your back.",
+            category=category,
+            price=Decimal("1"),
+            sku=f"BAG-{n}",
+            is_published=True,
+        )
+
+    # then: "batik" names two products and wins
+    assert _search_in("en", "batk").corrected == "batik"
+
+
 def test_operators_are_not_corrected(pantry):
     assert _search_in("en", "batk -scarf").count == 0
     assert [p.name for p in _search_in("en", "batik -scarf").queryset] == ["Batik shirt"]
