@@ -67,7 +67,9 @@ class CheckoutForm(forms.Form):
     email = forms.EmailField(
         label=_("Email"),
         help_text=_("We send the order confirmation here."),
-        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+        # A first-order or once-per-shopper coupon depends on who orders: the
+        # summary follows the email too.
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "data-summary-input": ""}),
     )
     saved_address = forms.ChoiceField(label=_("Ship to"), required=False, widget=forms.RadioSelect)
     save_address = forms.BooleanField(
@@ -131,9 +133,6 @@ class CheckoutForm(forms.Form):
                 self.fields["saved_address"].initial = str(default.pk)
             elif self.user is not None:
                 self.fields["save_address"].initial = True
-            first_method = methods.first()
-            if first_method is not None:
-                self.fields["shipping_method"].initial = first_method.pk
             if self.gateways:
                 self.fields["payment_method"].initial = next(iter(self.gateways))
 

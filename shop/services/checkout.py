@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from dataclasses import dataclass, field
 from datetime import timedelta
+from decimal import Decimal
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -22,15 +24,112 @@ from shop.models import (
     OrderHistory,
     OrderLine,
     ShippingMethod,
+    Variant,
 )
 from shop.models.wishlist import current_language
 from shop.services.adjustments import adjustment_lines, adjustments_apply
 from shop.services.cart import cart_lines_purchasable_check
 from shop.services.order_events import order_event_lines
-from shop.services.pricing import coupon_validate, quote_build
+from shop.services.pricing import (
+    Quote,
+    checkout_quote,
+    lines_subtotal,
+    shipping_method_preselected,
+    shipping_methods_offered,
+)
 from shop.services.stock import stock_reserve
 
 NUMBER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+# The refusals of checkout_quote that belong to the coupon field.
+COUPON_CODES = frozenset(
+    {
+        "coupon_invalid",
+        "coupon_expired",
+        "coupon_used_up",
+        "coupon_minimum",
+        "coupon_used_by_you",
+        "coupon_first_order",
+    }
+)
+
+
+@dataclass
+class ShippingOption:
+    method: ShippingMethod
+    cost: Decimal
+
+
+@dataclass
+class CheckoutSummary:
+    """What the checkout page shows for the shopper's current choices."""
+
+    quote: Quote
+    shipping_options: list[ShippingOption]
+    shipping_method: ShippingMethod | None
+    coupon: Coupon | None = None
+    # field name -> why the choice in it does not apply (the summary is
+    # priced without it)
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def checkout_summary(
+    *,
+    lines: list[tuple[Variant, int]],
+    user,
+    email: str = "",
+    shipping_method_id: int | str | None = None,
+    coupon_code: str = "",
+    adjustment_choices: dict[str, str] | None = None,
+    methods: list[ShippingMethod] | None = None,
+) -> CheckoutSummary:
+    """The checkout's summary, priced by checkout_quote exactly as
+    checkout_place_order will price the order. Refuses nothing: a choice
+    that does not apply (a shipping method not offered for this cart, a
+    coupon it may not use) is left out and its reason is in `errors`. With no
+    shipping method chosen, the cheapest offered one is."""
+    email = (email or "").strip().lower()
+    if methods is None:
+        methods = list(ShippingMethod.objects.filter(is_active=True))
+    subtotal = lines_subtotal(lines)
+    offered = shipping_methods_offered(methods=methods, subtotal=subtotal)
+    errors: dict[str, str] = {}
+    chosen = None
+    if shipping_method_id not in (None, ""):
+        chosen = next((m for m in offered if str(m.pk) == str(shipping_method_id)), None)
+        if chosen is None:
+            errors["shipping_method"] = _("Choose an available shipping method.")
+    if chosen is None:
+        chosen = shipping_method_preselected(methods=offered, subtotal=subtotal)
+
+    coupon = None
+    coupon_code = (coupon_code or "").strip()
+    if coupon_code:
+        coupon = Coupon.objects.filter(code__iexact=coupon_code).first()
+        if coupon is None:
+            errors["coupon_code"] = _("This coupon is not valid.")
+    quote_for = {
+        "lines": lines,
+        "shipping_method": chosen,
+        "user": user,
+        "email": email,
+        "adjustment_choices": adjustment_choices,
+    }
+    try:
+        quote = checkout_quote(coupon=coupon, **quote_for)
+    except ApplicationError as exc:
+        if coupon is None or exc.code not in COUPON_CODES:
+            raise
+        errors["coupon_code"] = exc.message
+        coupon = None
+        quote = checkout_quote(coupon=None, **quote_for)
+    return CheckoutSummary(
+        quote=quote,
+        shipping_options=[ShippingOption(method=m, cost=m.cost_for(subtotal)) for m in offered],
+        shipping_method=chosen,
+        coupon=coupon,
+        errors=errors,
+    )
 
 
 def order_number_generate() -> str:
@@ -193,15 +292,14 @@ def _place_order(
             raise ApplicationError(_("This coupon is not valid."), code="coupon_invalid")
 
     variants = stock_reserve(quantities={line.variant_id: line.quantity for line in lines})
-    quote = quote_build(
+    quote = checkout_quote(
         lines=[(variants[line.variant_id], line.quantity) for line in lines],
         shipping_method=shipping_method,
         coupon=coupon,
         user=user,
+        email=email,
         adjustment_choices=adjustment_choices,
     )
-    if coupon is not None:
-        coupon_validate(coupon=coupon, subtotal=quote.subtotal, user=user, email=email)
 
     now = timezone.now()
     order = Order.objects.create(

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.exceptions import ApplicationError
-from core.money import quantize
+from core.money import format_money, quantize
 from shop.models import Coupon, CouponRedemption, Order, ShippingMethod, Variant
 from shop.services.adjustments import adjustments_quote
 
@@ -58,7 +58,7 @@ def coupon_validate(*, coupon: Coupon, subtotal: Decimal, user, email: str) -> N
     if subtotal < coupon.minimum_subtotal:
         raise ApplicationError(
             _("This coupon needs an order of at least %(amount)s.")
-            % {"amount": coupon.minimum_subtotal},
+            % {"amount": format_money(coupon.minimum_subtotal)},
             code="coupon_minimum",
         )
     signed_in = user is not None and user.is_authenticated
@@ -79,6 +79,65 @@ def coupon_validate(*, coupon: Coupon, subtotal: Decimal, user, email: str) -> N
             )
 
 
+def lines_subtotal(lines: list[tuple[Variant, int]]) -> Decimal:
+    return quantize(sum((quantize(variant.price * qty) for variant, qty in lines), ZERO))
+
+
+def shipping_method_offered(*, method: ShippingMethod, subtotal: Decimal) -> bool:
+    """A "free over X" method is a free-shipping offer: it is offered (and
+    accepted) only for a subtotal of at least X, never at its base price."""
+    if method.kind == ShippingMethod.Kind.FREE_OVER and method.free_over is not None:
+        return subtotal >= method.free_over
+    return True
+
+
+def shipping_methods_offered(
+    *, methods: list[ShippingMethod], subtotal: Decimal
+) -> list[ShippingMethod]:
+    return [m for m in methods if shipping_method_offered(method=m, subtotal=subtotal)]
+
+
+def shipping_method_preselected(
+    *, methods: list[ShippingMethod], subtotal: Decimal
+) -> ShippingMethod | None:
+    """The cheapest of the offered `methods` that delivers (the first by
+    position among equals). Pickup costs nothing but asks the shopper to come
+    to the shop, so it is preselected only when nothing else is offered."""
+    offered = shipping_methods_offered(methods=methods, subtotal=subtotal)
+    delivered = [m for m in offered if m.kind != ShippingMethod.Kind.PICKUP] or offered
+    return min(delivered, key=lambda m: m.cost_for(subtotal), default=None)
+
+
+def checkout_quote(
+    *,
+    lines: list[tuple[Variant, int]],
+    shipping_method: ShippingMethod | None,
+    coupon: Coupon | None,
+    user,
+    email: str,
+    adjustment_choices: dict[str, str] | None = None,
+) -> Quote:
+    """The price of an order: what the checkout's summary shows and what
+    checkout_place_order charges, so the two cannot differ. Raises
+    ApplicationError for a shipping method not offered for this cart
+    (shipping_invalid) or a coupon it may not use (coupon_*); the coupon is
+    checked before any adjustment provider is asked."""
+    subtotal = lines_subtotal(lines)
+    if shipping_method is not None and not shipping_method_offered(
+        method=shipping_method, subtotal=subtotal
+    ):
+        raise ApplicationError(_("Choose an available shipping method."), code="shipping_invalid")
+    if coupon is not None:
+        coupon_validate(coupon=coupon, subtotal=subtotal, user=user, email=email)
+    return quote_build(
+        lines=lines,
+        shipping_method=shipping_method,
+        coupon=coupon,
+        user=user,
+        adjustment_choices=adjustment_choices,
+    )
+
+
 def quote_build(
     *,
     lines: list[tuple[Variant, int]],
@@ -87,11 +146,13 @@ def quote_build(
     user=None,
     adjustment_choices: dict[str, str] | None = None,
 ) -> Quote:
+    """The arithmetic alone, for any lines (the cart page's subtotal too).
+    An order is priced by checkout_quote, which also checks the choices."""
     quote_lines = [
         QuoteLine(variant, qty, variant.price, quantize(variant.price * qty))
         for variant, qty in lines
     ]
-    subtotal = quantize(sum((line.line_total for line in quote_lines), ZERO))
+    subtotal = lines_subtotal(lines)
     quote = Quote(lines=quote_lines, subtotal=subtotal, coupon=coupon)
 
     shipping = shipping_method.cost_for(subtotal) if shipping_method else ZERO

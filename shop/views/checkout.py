@@ -25,7 +25,7 @@ from core.exceptions import ApplicationError
 from shop import payments, selectors
 from shop.context_processors import cart_item_count, cart_to_fill, current_cart
 from shop.forms import CartAddForm, CartLineForm, CheckoutForm, PaymentRetryForm, first_error
-from shop.models import Address, Cart, Coupon, Order, ProductImage, ShippingMethod
+from shop.models import Address, Cart, Order, ProductImage, ShippingMethod
 from shop.payments.base import InvalidWebhook
 from shop.ratelimit import rate_limits_consume
 from shop.services.addresses import address_save_from_checkout
@@ -35,13 +35,18 @@ from shop.services.cart import (
     cart_remove,
     cart_set_quantity,
 )
-from shop.services.checkout import checkout_place_order
+from shop.services.checkout import (
+    COUPON_CODES,
+    CheckoutSummary,
+    checkout_place_order,
+    checkout_summary,
+)
 from shop.services.orders import (
     order_switch_payment_gateway,
     payment_start,
     payment_webhook_handle,
 )
-from shop.services.pricing import coupon_validate, quote_build
+from shop.services.pricing import quote_build
 from shop.services.stock import SoldOut
 from shop.views.account import (
     accessible_order,
@@ -239,14 +244,6 @@ def cart_line_remove(request, line_id: int):
 
 
 # -------------------------------------------------------------- checkout
-COUPON_CODES = {
-    "coupon_invalid",
-    "coupon_expired",
-    "coupon_used_up",
-    "coupon_minimum",
-    "coupon_used_by_you",
-    "coupon_first_order",
-}
 CART_CODES = {"not_purchasable"}
 FIELD_FOR_CODE = {
     "email_required": "email",
@@ -256,6 +253,9 @@ FIELD_FOR_CODE = {
     "payment_method_invalid": "payment_method",
     **dict.fromkeys(COUPON_CODES, "coupon_code"),
 }
+# The submit buttons that only recompute the summary (the coupon's "Apply";
+# "Update summary" without JavaScript): nothing is placed or saved.
+SUMMARY_ACTIONS = {"apply_coupon", "update_summary"}
 
 
 def _addresses(request) -> list[Address]:
@@ -273,34 +273,6 @@ def _checkout_form(request, data=None) -> CheckoutForm:
     )
 
 
-def _chosen_shipping(form: CheckoutForm) -> ShippingMethod | None:
-    methods = list(form.fields["shipping_method"].queryset)
-    wanted = form.data.get("shipping_method") if form.is_bound else None
-    wanted = wanted or form.fields["shipping_method"].initial
-    chosen = next((m for m in methods if str(m.pk) == str(wanted)), None)
-    return chosen or (methods[0] if methods else None)
-
-
-def _display_coupon(request, form: CheckoutForm, subtotal) -> tuple[Coupon | None, str]:
-    """The coupon the summary shows, or the reason it does not apply."""
-    code = (form.data.get("coupon_code") or "").strip() if form.is_bound else ""
-    if not code:
-        return None, ""
-    coupon = Coupon.objects.filter(code__iexact=code).first()
-    if coupon is None:
-        return None, _("This coupon is not valid.")
-    try:
-        coupon_validate(
-            coupon=coupon,
-            subtotal=subtotal,
-            user=request.user,
-            email=(form.data.get("email") or "").strip().lower(),
-        )
-    except ApplicationError as exc:
-        return None, exc.message
-    return coupon, ""
-
-
 # Checkout adjustment providers (core.hooks.CHECKOUT_ADJUSTMENTS) read the
 # shopper's choice from a form field named "adjustment-<code>".
 ADJUSTMENT_FIELD_PREFIX = "adjustment-"
@@ -315,51 +287,69 @@ def _adjustment_choices(request) -> dict[str, str]:
     }
 
 
+def _summary(request, lines: list, data=None) -> CheckoutSummary:
+    """The summary for the choices in `data` (the submitted form), or for
+    none yet (the first view: the cheapest offered method, no coupon)."""
+    data = data or {}
+    return checkout_summary(
+        lines=[(line.variant, line.quantity) for line in lines],
+        user=request.user,
+        email=data.get("email") or "",
+        shipping_method_id=data.get("shipping_method") or None,
+        coupon_code=data.get("coupon_code") or "",
+        adjustment_choices=_adjustment_choices(request),
+    )
+
+
+def _summary_context(summary: CheckoutSummary, coupon_errors) -> dict:
+    return {
+        "summary": summary,
+        "quote": summary.quote,
+        "shipping": summary.shipping_method,
+        "coupon_errors": coupon_errors,
+        "prices_include_tax": settings.SHOP_PRICES_INCLUDE_TAX,
+    }
+
+
 def _render_checkout(
     request, form: CheckoutForm, cart: Cart, *, status: int = 200, lines: list | None = None
 ):
     lines = _cart_lines(cart) if lines is None else lines
-    pairs = [(line.variant, line.quantity) for line in lines]
-    shipping = _chosen_shipping(form)
-    choices = _adjustment_choices(request)
-    base_quote = quote_build(
-        lines=pairs,
-        shipping_method=shipping,
-        coupon=None,
-        user=request.user,
-        adjustment_choices=choices,
-    )
-    coupon, coupon_error = _display_coupon(request, form, base_quote.subtotal)
-    if coupon_error and "coupon_code" not in form.errors:
-        form.add_error("coupon_code", coupon_error)
-    quote = (
-        quote_build(
-            lines=pairs,
-            shipping_method=shipping,
-            coupon=coupon,
-            user=request.user,
-            adjustment_choices=choices,
-        )
-        if coupon
-        else base_quote
-    )
-    methods = list(form.fields["shipping_method"].queryset)
+    summary = _summary(request, lines, form.data if form.is_bound else None)
+    for name, message in summary.errors.items():
+        if name not in form.errors:
+            form.add_error(name, message)
     context = {
         "form": form,
-        "quote": quote,
         "rows": [
             {"quoted": quoted, "thumb": _thumb_url(quoted.variant.product)}
-            for quoted in quote.lines
+            for quoted in summary.quote.lines
         ],
-        "shipping": shipping,
-        "shipping_options": [
-            {"method": method, "cost": method.cost_for(base_quote.subtotal)} for method in methods
-        ],
+        "shipping_options": summary.shipping_options,
         "gateways": form.gateways,
         "card_gateways": [code for code, g in form.gateways.items() if g.collects_card],
-        "prices_include_tax": settings.SHOP_PRICES_INCLUDE_TAX,
+        **_summary_context(summary, form["coupon_code"].errors),
     }
     return render(request, "shop/checkout/checkout.html", context, status=status)
+
+
+@never_cache
+@require_POST
+def checkout_summary_view(request):
+    """The checkout's summary panel for the choices in the posted checkout
+    form (htmx swaps it in as the shopper changes them). Always 200: a choice
+    that does not apply is shown with its reason, the summary without it."""
+    if not request.htmx:
+        return redirect("shop:checkout")
+    cart = current_cart(request)
+    lines = list(cart.lines.select_related("variant__product")) if cart is not None else []
+    summary = _summary(request, lines, request.POST)
+    coupon_error = summary.errors.get("coupon_code")
+    return render(
+        request,
+        "shop/checkout/_summary.html",
+        _summary_context(summary, [coupon_error] if coupon_error else []),
+    )
 
 
 def _guest_checkout_allowed(request, email: str) -> bool:
@@ -393,8 +383,9 @@ def checkout(request):
         return _render_checkout(request, _checkout_form(request), cart, lines=lines)
 
     form = _checkout_form(request, request.POST)
-    if request.POST.get("action") == "apply_coupon":
-        # Recompute the summary with the coupon; nothing is placed or saved.
+    if request.POST.get("action") in SUMMARY_ACTIONS:
+        # Recompute the summary for the choices; nothing is placed or saved,
+        # and what was typed comes back as it was, without errors.
         form.is_valid()
         form.errors.clear()
         coupon_code = (request.POST.get("coupon_code") or "").strip()
@@ -595,6 +586,7 @@ urlpatterns = [
     path("cart/lines/<int:line_id>/", cart_line_update, name="cart_update"),
     path("cart/lines/<int:line_id>/remove/", cart_line_remove, name="cart_remove"),
     path("checkout/", checkout, name="checkout"),
+    path("checkout/summary/", checkout_summary_view, name="checkout_summary"),
     path("checkout/complete/<str:number>/", checkout_complete, name="checkout_complete"),
     path("orders/<str:number>/pay/", order_pay, name="order_pay"),
     path("payments/<str:gateway>/webhook/", payment_webhook, name="payment_webhook"),
