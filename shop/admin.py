@@ -69,6 +69,11 @@ from shop.services.catalog import (
     variant_set_stock,
     variants_change_price,
 )
+from shop.services.search_index import (
+    search_index_update,
+    search_index_update_for_brands,
+    search_index_update_for_tags,
+)
 
 ACTION_TEMPLATE = "admin/shop/action_form.html"
 
@@ -189,6 +194,10 @@ class BrandAdmin(CatalogueEditAdminMixin, admin.ModelAdmin):
     list_display = ["name", "slug", "product_count"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        search_index_update_for_brands(brand_ids=[obj.pk])  # brand names are searched
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_product_count=Count("products"))
@@ -418,11 +427,15 @@ class ProductAdmin(SaveFormFieldsMixin, TranslationAdmin):
         product_refresh(product_id=form.instance.pk)
 
     def delete_model(self, request, obj):
+        pk = obj.pk
         super().delete_model(request, obj)
+        search_index_update(product_ids=[pk])  # SQLite's index lives apart from the rows
         catalog_changed(reason="product deleted in the admin")
 
     def delete_queryset(self, request, queryset):
+        pks = list(queryset.values_list("pk", flat=True))
         super().delete_queryset(request, queryset)
+        search_index_update(product_ids=pks)
         catalog_changed(reason="products deleted in the admin")
 
     # Bulk actions.
@@ -1186,6 +1199,10 @@ class ProductTagAdmin(CatalogueEditAdminMixin, TranslationAdmin):
     list_display = ["name_en", "name_ind", "slug", "product_count"]
     search_fields = ["name_en", "name_ind", "slug"]
     prepopulated_fields = {"slug": ["name_en"]}
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        search_index_update_for_tags(tag_ids=[obj.pk])  # tag names are searched
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_product_count=Count("tagged_products"))

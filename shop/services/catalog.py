@@ -21,7 +21,7 @@ from core.markdown import render_markdown
 from core.money import quantize
 from shop.cache import catalog_changed
 from shop.models import Product, ProductImage, ProductTag, Variant
-from shop.services.search_index import search_index_update
+from shop.services.search_index import search_index_update, search_index_update_for_tags
 from shop.services.stock import lock_variants, stock_set
 
 IMAGE_MAX_BYTES = 8 * 1024 * 1024
@@ -110,6 +110,8 @@ def product_tags_set(
                     code="tag_translation_taken",
                 )
             ProductTag.objects.filter(pk=tag.pk).update(**{column: translated})
+            # Every product with the tag is searched by its new name.
+            search_index_update_for_tags(tag_ids=[tag.pk])
 
 
 @transaction.atomic

@@ -162,3 +162,21 @@ def test_csv_tags_in_another_language_must_match_the_tags(shirts):
     [error] = result.errors
     assert error.column == "tags_id" and "same order" in error.message
     assert Product.objects.count() == 0
+
+
+def test_a_tag_translated_later_makes_its_products_findable_by_the_new_name(shirts):
+    from shop import selectors
+
+    product = _shirt(shirts)
+    other = product_create(
+        name="Plain tee", category=shirts, price=Decimal("1"), sku="TEE-1", tags=["cotton"],
+        is_published=True,
+    )  # fmt: skip
+    with translation.override("id"):
+        assert not selectors.product_search(query="kapas", base=Product.objects.all()).exists()
+    # when: the Indonesian name of "cotton" changes, through another product
+    product_tags_set(product=product, tags=["cotton", "handmade"], translations={"id": ["kapas"]})
+    # then: both products with the tag are found by it in Indonesian
+    with translation.override("id"):
+        found = selectors.product_search(query="kapas", base=Product.objects.all())
+        assert {p.pk for p in found} == {product.pk, other.pk}
