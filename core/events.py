@@ -22,6 +22,10 @@ rows that name it. A stored payload is read back by `from_outbox()`: a field
 added with a default is filled in, a key the class no longer has is ignored,
 and a change a default cannot express bumps `version` and `upcast()`s the
 older payloads.
+
+Events published inside `quiet()` (demo data) are stored as quiet: every
+handler still receives them, whenever and wherever it runs, but no email is
+recorded while it handles one (core.mailer.email_record records nothing).
 """
 
 from __future__ import annotations
@@ -31,7 +35,9 @@ import json
 import re
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any, ClassVar
@@ -52,6 +58,25 @@ NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 
 _event_classes: dict[str, type[DomainEvent]] = {}
 _subscribers: dict[str, dict[str, Handler]] = {}
+_quiet: ContextVar[bool] = ContextVar("quiet_events", default=False)
+
+
+@contextmanager
+def quiet() -> Iterator[None]:
+    """Inside: events are published quiet, and no email is recorded. A quiet
+    event's handlers run inside `quiet()` too (core.services), so the mail an
+    event would cause is never sent, even when a worker delivers it later;
+    everything else the handlers do happens as usual. For demo data, whose
+    shoppers and orders are made up."""
+    token = _quiet.set(True)
+    try:
+        yield
+    finally:
+        _quiet.reset(token)
+
+
+def is_quiet() -> bool:
+    return _quiet.get()
 
 
 def _code_path(obj: Any) -> str:
@@ -241,12 +266,15 @@ def publish(event: DomainEvent) -> None:
             version=event.version,
             payload=payload,
             created_at=event.occurred_at,
+            quiet=is_quiet(),
         )
         if not handlers:
             return
         # With OUTBOX_ENQUEUE_ON_PUBLISH off (high volume), no task per event:
         # the deliveries are due at once and the relay sends them in batches.
-        enqueue = settings.OUTBOX_ENQUEUE_ON_PUBLISH
+        # Nor for a quiet one: seed_demo delivers its own events (the relay
+        # any it left), instead of one task each for the worker to log.
+        enqueue = settings.OUTBOX_ENQUEUE_ON_PUBLISH and not is_quiet()
         first_attempt = timezone.now()
         if enqueue:
             first_attempt += timedelta(seconds=settings.OUTBOX_RETRY_BASE_SECONDS)

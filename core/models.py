@@ -28,6 +28,8 @@ class OutboxEvent(models.Model):
     # Set while the relay's task for this event waits in the broker's queue,
     # so the next relay ticks do not queue it again; a worker clears it.
     queued_until = models.DateTimeField(_("queued until"), null=True, blank=True)
+    # Published inside core.events.quiet() (demo data): its handlers record no email.
+    quiet = models.BooleanField(_("quiet"), default=False)
 
     class Meta:
         ordering = ["-created_at"]

@@ -15,6 +15,7 @@ from __future__ import annotations
 import traceback
 import uuid
 from collections.abc import Iterable, Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -25,7 +26,13 @@ from django.db import connection, models, transaction
 from django.db.models import Exists, F, Min, OuterRef, Q
 from django.utils import timezone
 
-from core.events import enqueue_deliveries, enqueue_delivery, event_class_for, find_handler
+from core.events import (
+    enqueue_deliveries,
+    enqueue_delivery,
+    event_class_for,
+    find_handler,
+    quiet,
+)
 from core.models import OutboxDelivery, OutboxEvent
 
 logger = structlog.get_logger(__name__)
@@ -185,7 +192,8 @@ def _attempt(claim: _Claim) -> bool:
             _relax_commit()
             if not _mark_delivered(claim):
                 return False
-            handler(event)
+            with quiet() if outbox_event.quiet else nullcontext():
+                handler(event)
     except SoftTimeLimitExceeded:
         # The task is out of time: record this attempt, leave the rest of
         # the batch to their leases.
