@@ -6,8 +6,13 @@ by slug, SKU, name, code or idempotency key and adds nothing."""
 
 from __future__ import annotations
 
+import colorsys
+import functools
+import hashlib
 import io
+import math
 import random
+import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
@@ -20,7 +25,16 @@ from django.utils.text import slugify
 from PIL import Image, ImageDraw, ImageFont
 
 from core.exceptions import ApplicationError
-from shop.models import Brand, Category, Coupon, Order, Product, ShippingMethod, Variant
+from shop.models import (
+    Brand,
+    Category,
+    Coupon,
+    Order,
+    Product,
+    ProductImage,
+    ShippingMethod,
+    Variant,
+)
 from shop.services.cart import cart_add, cart_for_user
 from shop.services.catalog import product_create, product_image_add, variant_add
 from shop.services.checkout import checkout_place_order
@@ -30,8 +44,9 @@ from shop.services.orders import (
     order_mark_delivered,
     order_mark_paid,
 )
+from shop.services.pricing import lines_subtotal, shipping_method_offered
 
-IMAGE_SIDE = 640
+IMAGE_SIDE = 480  # the object coordinates below are drawn for this side
 SEED = 2026
 
 # slug, name, parent slug, description
@@ -387,56 +402,210 @@ def _plan(limit: int | None) -> list[Planned]:
 
 
 # --- Images --------------------------------------------------------------------------
+# A demo picture shows what the product is (a coffee bag, a shirt, a basket),
+# in a colour of its own, with its name on a label. Deterministic: the same
+# product gets the same picture on every machine.
 
-PALETTES = [
-    ((122, 47, 27), (232, 163, 61)),  # soga brown to turmeric
-    ((20, 60, 110), (96, 165, 196)),  # indigo to sky
-    ((35, 90, 60), (170, 205, 120)),  # forest to pandan
-    ((120, 30, 60), (240, 140, 120)),  # marun to coral
-    ((60, 40, 90), (190, 150, 210)),  # ungu to lavender
-    ((90, 70, 40), (220, 200, 160)),  # coffee to cream
-    ((160, 60, 20), (250, 210, 90)),  # chilli to mango
-]
+# category slug -> the object drawn
+PICTURES = {
+    "batik": "shirt",
+    "kebaya": "dress",
+    "kaos": "tshirt",
+    "kain": "cloth",
+    "kitchen": "bowl",
+    "decor": "vase",
+    "coffee": "bag",
+    "tea": "pouch",
+    "snacks": "box",
+    "spices": "jar",
+    "woven": "basket",
+    "carving": "board",
+    "jamu": "bottle",
+    "bodycare": "jar",
+    "accessories": "tote",
+}
+
+# colour words in a product's name or options -> RGB
+COLOURS = {
+    "merah marun": (128, 28, 48),
+    "hijau botol": (24, 92, 62),
+    "krem": (196, 170, 120),
+    "biru dongker": (28, 44, 96),
+    "hitam": (44, 42, 40),
+    "putih": (226, 222, 212),
+}
+
+CREAM = (250, 246, 238)
+INK = (38, 32, 28)
 
 
-def _initials(name: str) -> str:
-    words = [w for w in name.split() if w[:1].isalpha()]
-    return "".join(w[0] for w in words[:2]).upper() or "K"
+def _colour_of(name: str, options: dict) -> tuple[int, int, int]:
+    words = " ".join([name, *map(str, options.values())]).lower()
+    for word, rgb in COLOURS.items():
+        if word in words:
+            return rgb
+    digest = hashlib.sha256(name.encode()).digest()
+    hue = digest[0] / 255
+    lightness = 0.32 + digest[1] / 255 * 0.16
+    red, green, blue = colorsys.hls_to_rgb(hue, lightness, 0.55)
+    return (round(red * 255), round(green * 255), round(blue * 255))
 
 
-def demo_image(name: str, index: int, rng: random.Random) -> SimpleUploadedFile:
-    """A gradient with a shape and the product's initials, different per
-    product and per image."""
-    side = IMAGE_SIDE
-    top, bottom = rng.choice(PALETTES)
-    if index % 2:
-        top, bottom = bottom, top
-    mask = Image.linear_gradient("L").rotate(rng.choice([0, 45, 90, 135])).resize((side, side))
-    image = Image.composite(
-        Image.new("RGB", (side, side), top), Image.new("RGB", (side, side), bottom), mask
-    )
+def _mix(colour, other, share: float) -> tuple[int, int, int]:
+    return tuple(round(a * (1 - share) + b * share) for a, b in zip(colour, other, strict=True))
+
+
+@functools.cache
+def _font(size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.load_default(size=size)
+
+
+def _wrap(draw: ImageDraw.ImageDraw, text: str, font, width: int) -> list[str]:
+    lines: list[str] = []
+    for word in text.split():
+        if lines and draw.textlength(f"{lines[-1]} {word}", font=font) <= width:
+            lines[-1] = f"{lines[-1]} {word}"
+        else:
+            lines.append(word)
+    return lines
+
+
+def _label(draw: ImageDraw.ImageDraw, box: tuple[int, int, int, int], text: str) -> None:
+    """The product's name on a cream label, in the largest size that fits."""
+    left, top, right, bottom = box
+    draw.rounded_rectangle(box, radius=10, fill=CREAM)
+    pad = 10
+    for size in (30, 26, 22, 19, 16):
+        font = _font(size)
+        lines = _wrap(draw, text, font, right - left - 2 * pad)
+        height = len(lines) * size * 1.2
+        if height <= bottom - top - 2 * pad and all(
+            draw.textlength(line, font=font) <= right - left - 2 * pad for line in lines
+        ):
+            break
+    y = (top + bottom) / 2 - height / 2 + size * 0.6
+    for line in lines:
+        draw.text(((left + right) / 2, y), line, font=font, fill=INK, anchor="mm")
+        y += size * 1.2
+
+
+def _draw_object(draw: ImageDraw.ImageDraw, picture: str, colour, dark, light) -> tuple:
+    """Draw the object on a 480-pixel canvas; returns the box of its label."""
+    if picture == "bag":  # a coffee bag with a folded top and a valve
+        draw.polygon([(140, 130), (340, 130), (364, 410), (116, 410)], fill=colour)
+        draw.rectangle((140, 96, 340, 134), fill=dark)
+        draw.ellipse((228, 150, 252, 174), fill=light)
+        return (146, 196, 334, 340)
+    if picture == "pouch":  # a stand-up tea pouch with a zip line
+        draw.rounded_rectangle((136, 100, 344, 410), radius=28, fill=colour)
+        draw.line([(150, 140), (330, 140)], fill=dark, width=6)
+        return (152, 190, 328, 330)
+    if picture in {"shirt", "tshirt"}:
+        sleeve = 215 if picture == "shirt" else 185
+        draw.polygon(
+            [
+                (150, 110),
+                (200, 92),
+                (280, 92),
+                (330, 110),
+                (410, sleeve - 40),
+                (375, sleeve),
+                (330, 180),
+                (330, 410),
+                (150, 410),
+                (150, 180),
+                (105, sleeve),
+                (70, sleeve - 40),
+            ],
+            fill=colour,
+        )
+        if picture == "shirt":  # a collar and a batik motif
+            draw.polygon([(200, 92), (240, 140), (280, 92)], fill=light)
+            for x in range(172, 320, 34):
+                for y in range(170, 400, 34):
+                    draw.ellipse((x - 7, y - 7, x + 7, y + 7), outline=light, width=3)
+        else:
+            draw.ellipse((205, 74, 275, 122), fill=_mix(colour, CREAM, 0.85))
+        return (160, 238, 320, 352)
+    if picture == "dress":
+        draw.polygon(
+            [(196, 92), (284, 92), (300, 210), (380, 414), (100, 414), (180, 210)], fill=colour
+        )
+        draw.line([(180, 210), (300, 210)], fill=light, width=8)
+        draw.polygon([(214, 92), (240, 150), (266, 92)], fill=light)
+        return (150, 262, 330, 370)
+    if picture == "cloth":  # a stack of folded woven cloth
+        for n, top in enumerate((300, 220, 140)):
+            shade = _mix(colour, CREAM, 0.12 * n)
+            draw.rounded_rectangle((96, top, 384, top + 96), radius=14, fill=shade)
+            for x in range(112, 380, 24):
+                draw.line([(x, top + 8), (x + 12, top + 88)], fill=dark, width=3)
+        return (140, 156, 340, 222)
+    if picture == "bowl":
+        draw.pieslice((90, 110, 390, 400), 0, 180, fill=colour)
+        draw.ellipse((90, 230, 390, 280), fill=dark)
+        return (150, 288, 330, 370)
+    if picture == "vase":
+        draw.ellipse((130, 170, 350, 412), fill=colour)
+        draw.rectangle((200, 96, 280, 200), fill=colour)
+        draw.ellipse((184, 84, 296, 112), fill=dark)
+        return (152, 236, 328, 350)
+    if picture == "box":  # a box of cakes with its lid
+        draw.rectangle((120, 180, 360, 410), fill=colour)
+        draw.rectangle((108, 140, 372, 186), fill=dark)
+        return (140, 220, 340, 370)
+    if picture == "jar":
+        draw.rounded_rectangle((140, 160, 340, 412), radius=36, fill=colour)
+        draw.rounded_rectangle((160, 110, 320, 166), radius=10, fill=dark)
+        return (156, 216, 324, 350)
+    if picture == "basket":  # woven body and a handle
+        draw.arc((150, 80, 330, 300), 180, 360, fill=dark, width=14)
+        draw.polygon([(104, 190), (376, 190), (334, 412), (146, 412)], fill=colour)
+        for y in range(204, 410, 22):
+            draw.line([(110, y), (370, y)], fill=dark, width=3)
+        for x in range(130, 370, 30):
+            draw.line([(x, 192), (x + 8, 410)], fill=dark, width=2)
+        return (140, 250, 340, 360)
+    if picture == "board":  # a carved panel with a flower
+        draw.rounded_rectangle((110, 96, 370, 412), radius=22, fill=colour)
+        draw.rounded_rectangle((126, 112, 354, 396), radius=14, outline=dark, width=6)
+        for angle in range(0, 360, 60):
+            x = 240 + 50 * math.cos(math.radians(angle))
+            y = 160 + 30 * math.sin(math.radians(angle))
+            draw.ellipse((x - 20, y - 14, x + 20, y + 14), outline=light, width=4)
+        return (146, 236, 334, 364)
+    if picture == "bottle":
+        draw.rounded_rectangle((168, 200, 312, 414), radius=30, fill=colour)
+        draw.polygon([(168, 232), (210, 170), (270, 170), (312, 232)], fill=colour)
+        draw.rectangle((212, 112, 268, 176), fill=colour)
+        draw.rectangle((204, 86, 276, 118), fill=dark)
+        return (176, 250, 304, 374)
+    # a tote bag
+    draw.arc((170, 80, 310, 250), 180, 360, fill=dark, width=12)
+    draw.rounded_rectangle((110, 166, 370, 412), radius=18, fill=colour)
+    return (142, 220, 338, 360)
+
+
+def demo_image(
+    *, name: str, category: str, options: dict | None = None, index: int = 0
+) -> SimpleUploadedFile:
+    """The product's picture: what it is, in its colour, with its name; a
+    second or third picture of it puts the object on a patterned ground."""
+    colour = _colour_of(name, options or {})
+    dark = _mix(colour, INK, 0.35)
+    light = _mix(colour, CREAM, 0.55)
+    image = Image.new("RGB", (IMAGE_SIDE, IMAGE_SIDE), _mix(colour, CREAM, 0.86))
     draw = ImageDraw.Draw(image)
-    light = (250, 246, 238)
-    margin = side // 5 + rng.randint(-20, 20)
-    box = (margin, margin, side - margin, side - margin)
-    shape = (index + rng.randint(0, 3)) % 4
-    if shape == 0:
-        draw.ellipse(box, fill=light)
-    elif shape == 1:
-        draw.rounded_rectangle(box, radius=side // 12, fill=light)
-    elif shape == 2:
-        c = side // 2
-        r = side // 2 - margin
-        draw.polygon([(c, c - r), (c + r, c), (c, c + r), (c - r, c)], fill=light)
-    else:
-        for k in range(0, side, side // 8):
-            draw.line([(k, 0), (0, k)], fill=light, width=side // 40)
-            draw.line([(side, k), (k, side)], fill=light, width=side // 40)
-        draw.ellipse(box, fill=light)
-    font = ImageFont.load_default(size=side // 5)
-    draw.text((side // 2, side // 2), _initials(name), font=font, fill=top, anchor="mm")
+    if index:
+        ground = _mix(colour, CREAM, 0.74)
+        step = 40 if index == 1 else 28
+        for k in range(-IMAGE_SIDE, IMAGE_SIDE, step):
+            draw.line([(k, IMAGE_SIDE), (k + IMAGE_SIDE, 0)], fill=ground, width=step // 3)
+    draw.ellipse((80, 424, 400, 452), fill=_mix(colour, CREAM, 0.7))  # its shadow
+    box = _draw_object(draw, PICTURES.get(category, "box"), colour, dark, light)
+    _label(draw, box, name)
     out = io.BytesIO()
-    image.save(out, format="JPEG", quality=88)
+    image.save(out, format="JPEG", quality=90)
     return SimpleUploadedFile(f"{slugify(name)}-{index}.jpg", out.getvalue(), "image/jpeg")
 
 
@@ -540,10 +709,12 @@ def _add_product(item: Planned, rng, categories, brands, now) -> Product | None:
             options=option,
             compare_at_price=compare_at,
         )
-    for index in range(rng.choice([1, 1, 2, 2, 3])):
+    for index in range(rng.choice([1, 1, 1, 2, 3])):
         product_image_add(
             product=product,
-            upload=demo_image(item.name, index, rng),
+            upload=demo_image(
+                name=item.name, category=spec.category, options=first[3], index=index
+            ),
             alt_text=f"{item.name} ({index + 1})",
         )
     return product
@@ -620,7 +791,7 @@ DEMO_ADDRESS = {
 }
 
 
-def _orders(shipping: list[ShippingMethod], rng: random.Random, stdout) -> int:
+def _orders(shipping: list[ShippingMethod], rng: random.Random, stdout, step: _Step) -> int:
     users = {u.email: u for u in get_user_model().objects.filter(email__in=SHOPPERS)}
     if not users:
         stdout.write("  (no demo shoppers, so no past orders)")
@@ -636,6 +807,7 @@ def _orders(shipping: list[ShippingMethod], rng: random.Random, stdout) -> int:
         buyable.setdefault(variant.product.category.slug, []).append(variant)
     placed = 0
     for number in range(ORDER_COUNT):
+        step.tick(number + 1)
         email = SHOPPERS[number % len(SHOPPERS)]
         user = users.get(email)
         key = f"demo-order-{number}"
@@ -663,14 +835,19 @@ def _orders(shipping: list[ShippingMethod], rng: random.Random, stdout) -> int:
         try:
             cart = cart_for_user(user=user)
             cart.lines.all().delete()
-            for variant in variants.values():
-                cart_add(cart=cart, variant_id=variant.pk, quantity=rng.choice([1, 1, 2]))
+            quantities = {pk: rng.choice([1, 1, 2]) for pk in variants}
+            for pk, quantity in quantities.items():
+                cart_add(cart=cart, variant_id=pk, quantity=quantity)
+            subtotal = lines_subtotal([(variants[pk], qty) for pk, qty in quantities.items()])
+            method = shipping[number % len(shipping)]
+            if not shipping_method_offered(method=method, subtotal=subtotal):
+                method = shipping[0]  # free shipping is only offered over its minimum
             order = checkout_place_order(
                 cart=cart,
                 user=user,
                 email=email,
                 shipping_address=address,
-                shipping_method_id=shipping[number % len(shipping)].pk,
+                shipping_method_id=method.pk,
                 payment_gateway="bank_transfer",
                 coupon_code="SELAMATDATANG" if number < len(SHOPPERS) else "",
                 idempotency_key=key,
@@ -694,23 +871,59 @@ def _orders(shipping: list[ShippingMethod], rng: random.Random, stdout) -> int:
     return placed
 
 
+class _Step:
+    """One step of the demo load on the console: a line as it goes (every
+    `every` items) and one when it is done, with the time it took."""
+
+    def __init__(self, stdout, label: str, total: int = 0, every: int = 20) -> None:
+        self.stdout, self.label, self.total, self.every = stdout, label, total, every
+        self.started = time.monotonic()
+
+    def tick(self, done: int) -> None:
+        if done % self.every == 0 and done < self.total:
+            self.stdout.write(f"  {self.label} {done}/{self.total}")
+            self.stdout.flush()
+
+    def done(self, summary: str) -> None:
+        seconds = time.monotonic() - self.started
+        self.stdout.write(f"  {self.label}: {summary} ({seconds:.1f} s)")
+        self.stdout.flush()
+
+
 def seed_shop(stdout, *, products: int | None = None) -> None:
     """The demo shop. `products` limits the catalog (tests); by default every
     planned product (over 200) is made."""
     rng = random.Random(SEED)  # noqa: S311 - demo data, repeatable on purpose
     now = timezone.now()
+    stdout.write("Demo shop:")
+    step = _Step(stdout, "Categories")
     categories = _categories()
+    step.done(f"{len(categories)}")
+    step = _Step(stdout, "Brands")
     brands = _brands()
+    step.done(f"{len(brands)}")
+    plan = _plan(products)
+    step = _Step(stdout, "Products", total=len(plan))
     created = 0
-    for item in _plan(products):
+    images_before = ProductImage.objects.count()
+    for done, item in enumerate(plan, 1):
         # Each product draws from its own generator, so a partial catalog and
         # a full one describe the same product the same way.
         product_rng = random.Random(f"{SEED}-{item.sku_base}")  # noqa: S311
         if _add_product(item, product_rng, categories, brands, now):
             created += 1
+        step.tick(done)
+    images = ProductImage.objects.count() - images_before
+    step.done(f"{len(plan)}/{len(plan)}, {created} new, with {images} new pictures")
+    step = _Step(stdout, "Shipping methods")
     shipping = _shipping()
+    step.done(f"{len(shipping)}")
+    step = _Step(stdout, "Coupons")
     _coupons(now)
-    orders = _orders(shipping, rng, stdout)
+    step.done(f"{Coupon.objects.count()}")
+    step = _Step(stdout, "Orders", total=ORDER_COUNT, every=10)
+    orders = _orders(shipping, rng, stdout, step)
+    step.done(f"{orders} new, no email sent (demo data)")
     stdout.write(
         f"Shop: {Product.objects.count()} products in {Category.objects.count()} categories "
         f"({created} new), {orders} new demo orders."
