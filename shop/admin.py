@@ -4,6 +4,7 @@ parses input, calls a service and reports."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,9 +17,11 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import gettext_lazy, ngettext, override
 from modeltranslation.admin import TranslationAdmin
+from taggit.forms import TagWidget
 from taggit.models import Tag
 from treebeard.admin import TreeAdmin
 from treebeard.forms import movenodeform_factory
@@ -175,8 +178,27 @@ class CatalogueEditAdminMixin:
 # English column, which every row has.
 
 
+class DefaultLanguageTagWidget(TagWidget):
+    def format_value(self, value):
+        with override(settings.LANGUAGE_CODE):
+            return super().format_value(value)
+
+
+class LanguageLabelsMixin:
+    """Translated fields labelled with their language's name ("Name (Bahasa
+    Indonesia)") rather than modeltranslation's column suffix ("Name [ind]")."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        language = getattr(db_field, "language", None)
+        if formfield is not None and language:
+            name = capfirst(db_field.translated_field.verbose_name)
+            formfield.label = f"{name} ({dict(settings.LANGUAGES).get(language, language)})"
+        return formfield
+
+
 @admin.register(Category)
-class CategoryAdmin(CatalogueEditAdminMixin, TranslationAdmin, TreeAdmin):
+class CategoryAdmin(CatalogueEditAdminMixin, LanguageLabelsMixin, TranslationAdmin, TreeAdmin):
     form = movenodeform_factory(Category)
     list_display = ["name", "slug", "position", "is_active"]
     list_filter = ["is_active"]
@@ -273,7 +295,7 @@ class InStockFilter(admin.SimpleListFilter):
 
 
 @admin.register(Product)
-class ProductAdmin(SaveFormFieldsMixin, TranslationAdmin):
+class ProductAdmin(SaveFormFieldsMixin, LanguageLabelsMixin, TranslationAdmin):
     change_list_template = "admin/shop/product/change_list.html"
     list_display = [
         "thumbnail",
@@ -422,8 +444,21 @@ class ProductAdmin(SaveFormFieldsMixin, TranslationAdmin):
             else:
                 image_form.instance.save(update_fields=["alt_text", "position", "updated_at"])
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "tags":
+            # Tags are typed and shown by their English names whatever the
+            # admin's language, so a tag is found, not created twice.
+            formfield.widget = DefaultLanguageTagWidget()
+            formfield.help_text = _(
+                "Comma-separated, by their English names; translate tag names under Tags."
+            )
+        return formfield
+
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
+        # taggit finds tags by `name`, the active language's column.
+        with override(settings.LANGUAGE_CODE):
+            super().save_related(request, form, formsets, change)
         product_refresh(product_id=form.instance.pk)
 
     def delete_model(self, request, obj):
@@ -1173,7 +1208,7 @@ class CouponRedemptionAdmin(ReadOnlyAdmin):
 
 
 @admin.register(ShippingMethod)
-class ShippingMethodAdmin(TranslationAdmin):
+class ShippingMethodAdmin(LanguageLabelsMixin, TranslationAdmin):
     list_display = ["name", "kind", "price_display", "free_over_display", "is_active", "position"]
     list_filter = ["kind", "is_active"]
     list_editable = ["is_active", "position"]
@@ -1195,7 +1230,7 @@ if admin.site.is_registered(Tag):
 
 
 @admin.register(ProductTag)
-class ProductTagAdmin(CatalogueEditAdminMixin, TranslationAdmin):
+class ProductTagAdmin(CatalogueEditAdminMixin, LanguageLabelsMixin, TranslationAdmin):
     list_display = ["name_en", "name_ind", "slug", "product_count"]
     search_fields = ["name_en", "name_ind", "slug"]
     prepopulated_fields = {"slug": ["name_en"]}

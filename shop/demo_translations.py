@@ -94,6 +94,10 @@ TAGS = {
     "natural": "alami",
     "accessories": "aksesori",
     "gift": "hadiah",
+    "best seller": "terlaris",
+    "eco": "ramah lingkungan",
+    "local": "lokal",
+    "new": "baru",
 }
 
 # shipping method (English name) -> (name, description)

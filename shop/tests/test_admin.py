@@ -573,3 +573,23 @@ def test_tags_are_translated_in_their_own_admin(staff_client):
     tag.refresh_from_db()
     assert (tag.name_en, tag.name_ind) == ("cotton", "katun")
     assert "taggit" not in staff_client.get(reverse("admin:index")).content.decode()
+
+
+def test_product_tags_are_typed_by_english_name_in_an_indonesian_admin(staff_client):
+    from shop.models import ProductTag
+    from shop.services.catalog import product_tags_set
+
+    product = ProductFactory(name="Batik shirt")
+    product_tags_set(product=product, tags=["cotton"], translations={"id": ["katun"]})
+    url = reverse("admin:shop_product_change", args=[product.pk])
+    page = staff_client.get(url, HTTP_ACCEPT_LANGUAGE="id").content.decode()
+    assert 'name="tags" value="cotton"' in page
+    data = _product_form_data(product, [_variant_row(product.variants.get())])
+    data["tags"] = "cotton, silk"
+    response = staff_client.post(url, data, HTTP_ACCEPT_LANGUAGE="id")
+    assert response.status_code == 302
+    assert sorted(ProductTag.objects.values_list("name_en", "name_ind")) == [
+        ("cotton", "katun"),
+        ("silk", None),
+    ]
+    assert sorted(t.name_en for t in product.tags.all()) == ["cotton", "silk"]
