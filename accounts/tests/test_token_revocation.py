@@ -84,3 +84,32 @@ def test_a_refused_password_change_keeps_the_tokens():
 
     # then
     assert _api_status(key) == 200
+
+
+def test_a_password_staff_set_in_the_admin_revokes_the_accounts_api_tokens(monkeypatch):
+    from accounts.admin_site import KampungAdminSite
+
+    monkeypatch.setattr(
+        KampungAdminSite,
+        "has_permission",
+        lambda self, request: request.user.is_active and request.user.is_staff,
+    )
+    # given
+    user = UserFactory(email="member@example.com", verified=True)
+    _, key = services.api_token_create(user=user, name="Script")
+    staff = UserFactory(email="staff@example.com", is_staff=True, is_superuser=True)
+    client = Client()
+    client.force_login(staff)
+    url = reverse("admin:auth_user_password_change", args=[user.pk])
+
+    # when
+    response = client.post(
+        url, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "usable_password": "true"}
+    )
+
+    # then
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password(NEW_PASSWORD)
+    assert _api_status(key) == 401
+    assert not ApiToken.objects.filter(user=user).exists()
