@@ -37,6 +37,7 @@ urlpatterns += i18n_patterns(
     path("accounts/", include("allauth.urls")),
     path("profile/", include("accounts.urls")),
     path("shop/", include("shop.urls")),
+    path("community/", include("community.urls")),
     prefix_default_language=False,
 )
 

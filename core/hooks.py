@@ -51,6 +51,30 @@ FOR_YOU_PRODUCTS = "for_you_products"  # fn(user, limit) -> list[product ids] fo
 # (e.g. Subquery of an Avg and a Count); rating_avg is NULL and rating_count 0
 # or NULL for a product without reviews. The first provider registered wins.
 PRODUCT_RATING_ANNOTATIONS = "product_rating_annotations"
+# fn(*, request, product) -> list of {"code": str, "title": str, "count": int | None,
+# "html": str (safe)}: sections below a product page (reviews, questions),
+# each listed in the page's tabs with its count. Asked once per render of the
+# page; a provider caches what every visitor sees alike and fills in the
+# member's own parts. The visitors' stored page is orphaned by the provider's
+# writes (shop.cache.product_pages_changed).
+PRODUCT_PAGE_SECTIONS = "product_page_sections"
+# fn(*, request) -> list of {"code": str, "html": str (safe)}: blocks on the
+# home page below the catalogue lists (e.g. "Latest in the community").
+HOME_SECTIONS = "home_sections"
+# fn() -> list[str]: page-cache namespaces (core/pagecache.py) the home page's
+# sections depend on, so the provider's bump() orphans the stored home page.
+HOME_PAGE_NAMESPACES = "home_page_namespaces"
+# fn(user_ids: Iterable[int]) -> {user_id: [{"label": str, "title": str}]}:
+# marks shown next to members' names (tier, badges). Asked once per page for
+# every name on it, never once per name (CONVENTIONS §8).
+MEMBER_MARKS = "member_marks"
+# fn(*, user) -> list of {"title": str, "html": str (safe)}: sections of a
+# member's public profile that other apps contribute (loyalty's tier, badges).
+PROFILE_SECTIONS = "profile_sections"
+# fn(*, kind: str, ids: Iterable[int]) -> set[int]: of the community content
+# of `kind` ("review", ...) with these ids, the ones whose author was
+# rewarded for writing it (a disclosure line is shown under them).
+CONTENT_INCENTIVISED = "content_incentivised"
 DEMO_DATA = "demo_data"  # fn(stdout) -> None, idempotent demo data for `manage.py seed_demo`
 
 _registry: dict[str, list[tuple[int, Callable[..., Any]]]] = defaultdict(list)

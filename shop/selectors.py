@@ -841,3 +841,80 @@ def products_for_you(*, user, base: QuerySet[Product], limit: int = 8) -> list[P
             if pk not in ids:
                 ids.append(pk)
     return _cards_in_order(base, ids[:limit])
+
+
+# ---------------------------------------------------------------- purchases
+# Other apps (community's "verified buyer") ask what a member really bought:
+# the system decides it from paid orders, never the member.
+def purchased_pairs(*, user_ids: Iterable[int], product_ids: Iterable[int]) -> set[tuple[int, int]]:
+    """The (user id, product id) pairs, among these, where the member has a
+    paid order containing the product. One query, whatever the sizes."""
+    user_ids, product_ids = set(user_ids), set(product_ids)
+    if not user_ids or not product_ids:
+        return set()
+    rows = (
+        OrderLine.objects.filter(
+            order__user_id__in=user_ids,
+            order__status__in=PURCHASED_STATUSES,
+            variant__product_id__in=product_ids,
+        )
+        .values_list("order__user_id", "variant__product_id")
+        .distinct()
+    )
+    return set(rows)
+
+
+def user_purchased(*, user_id: int | None, product_id: int | None) -> bool:
+    if not user_id or not product_id:
+        return False
+    return (user_id, product_id) in purchased_pairs(user_ids=[user_id], product_ids=[product_id])
+
+
+def buyer_ids(*, user_ids: Iterable[int]) -> set[int]:
+    """The members, among these, with at least one paid order."""
+    user_ids = set(user_ids)
+    if not user_ids:
+        return set()
+    return set(
+        Order.objects.filter(user_id__in=user_ids, status__in=PURCHASED_STATUSES)
+        .values_list("user_id", flat=True)
+        .distinct()
+    )
+
+
+def purchased_product_count(*, user_id: int) -> int:
+    """How many different products the member has bought (paid orders)."""
+    return (
+        OrderLine.objects.filter(
+            order__user_id=user_id,
+            order__status__in=PURCHASED_STATUSES,
+            variant__isnull=False,
+        )
+        .values("variant__product_id")
+        .distinct()
+        .count()
+    )
+
+
+def product_recent_buyer_ids(
+    *, product_id: int, limit: int, exclude_user_ids: Iterable[int] = ()
+) -> list[int]:
+    """The members who bought the product most recently, newest first."""
+    rows = (
+        Order.objects.filter(
+            status__in=PURCHASED_STATUSES,
+            user__isnull=False,
+            user__is_active=True,
+            lines__variant__product_id=product_id,
+        )
+        .exclude(user_id__in=list(exclude_user_ids))
+        .order_by("-created_at")
+        .values_list("user_id", flat=True)[: limit * 5]
+    )
+    seen: list[int] = []
+    for user_id in rows:
+        if user_id not in seen:
+            seen.append(user_id)
+        if len(seen) == limit:
+            break
+    return seen

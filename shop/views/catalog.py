@@ -19,7 +19,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_safe
 
-from core import pagecache
+from core import hooks, pagecache
 from core.money import format_money
 from shop import selectors
 from shop.cache import CATALOG, catalog_generation, product_namespace
@@ -126,7 +126,10 @@ def _shared_fragment(request: HttpRequest, name: str, render_fragment) -> str:
 # ------------------------------------------------------------------- views
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    page = _page_cache(request)
+    depends = tuple(
+        namespace for fn in hooks.get_hooks(hooks.HOME_PAGE_NAMESPACES) for namespace in fn()
+    )
+    page = _page_cache(request, depends=depends)
     if (hit := page.get()) is None:
         base = selectors.product_visible_queryset(user=request.user)
 
@@ -145,6 +148,11 @@ def home(request: HttpRequest) -> HttpResponse:
             "for_you": selectors.products_for_you(user=request.user, base=base),
             "catalogue_lists": _shared_fragment(request, "home", catalogue_lists),
             "categories": list(selectors.category_roots()),
+            "home_sections": [
+                section
+                for fn in hooks.get_hooks(hooks.HOME_SECTIONS)
+                for section in (fn(request=request) or [])
+            ],
         }
         hit = page.store(_render_for_cache(request, page, "shop/catalog/home.html", context))
     return _fill_visitor_holes(request, page, hit[0])
@@ -268,6 +276,15 @@ def _recently_viewed_html(request: HttpRequest, ids: list[int], product_id: int)
     )
 
 
+def _product_sections(request: HttpRequest, product) -> list[dict]:
+    """Sections other apps put below the product (reviews, questions), each
+    with its tab; none without a provider (core.hooks.PRODUCT_PAGE_SECTIONS)."""
+    sections: list[dict] = []
+    for provider in hooks.get_hooks(hooks.PRODUCT_PAGE_SECTIONS):
+        sections.extend(provider(request=request, product=product) or [])
+    return sections
+
+
 def _product_context(request: HttpRequest, product) -> dict:
     base = selectors.product_visible_queryset(user=request.user)
     variants = selectors.product_variants(product=product)
@@ -315,6 +332,7 @@ def _product_context(request: HttpRequest, product) -> dict:
             ),
         ),
         "recently_viewed_hole": RECENTLY_VIEWED_HOLE,
+        "product_sections": _product_sections(request, product),
         "cart_add_url": _cart_add_url(),
         "store_currency": settings.STORE_CURRENCY,
         "canonical_url": request.build_absolute_uri(product.get_absolute_url()),

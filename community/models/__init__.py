@@ -1,0 +1,23 @@
+"""Community models, one module per kind of content (Zulip's models/ package)."""
+
+from community.models.base import ContentStatus, MemberContent, Revision
+from community.models.moderation import (
+    CommunitySettings,
+    Flag,
+    MemberProfile,
+    ModerationAction,
+    QueueItem,
+    TrustLevel,
+)
+
+__all__ = [
+    "CommunitySettings",
+    "ContentStatus",
+    "Flag",
+    "MemberContent",
+    "MemberProfile",
+    "ModerationAction",
+    "QueueItem",
+    "Revision",
+    "TrustLevel",
+]

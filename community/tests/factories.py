@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+import factory
+from django.contrib.auth.models import Permission
+from django.utils import timezone
+
+from accounts.tests.factories import UserFactory
+
+
+class MemberFactory(UserFactory):
+    """A member past the new-member rules (joined a month ago, trusted)."""
+
+    date_joined = factory.LazyFunction(lambda: timezone.now() - timezone.timedelta(days=30))
+
+
+class NewMemberFactory(UserFactory):
+    """Joined just now: trust level New."""
+
+
+def make_moderator(**kwargs):
+    user = UserFactory(is_staff=True, **kwargs)
+    user.user_permissions.add(
+        Permission.objects.get(codename="moderate", content_type__app_label="community")
+    )
+    # Permission caches live on the instance; a fresh one sees the grant.
+    return type(user).objects.get(pk=user.pk)
+
+
+def trusted(user, level: int = 2):
+    """Give `user` a locked trust level (tests of the posting rules use it)."""
+    from community.services.members import member_profile
+
+    profile = member_profile(user=user)
+    profile.trust_level = level
+    profile.trust_level_locked = True
+    profile.save(update_fields=["trust_level", "trust_level_locked"])
+    return user
