@@ -1,10 +1,12 @@
 """The community's pages, under /community/. Each kind of content adds its
-own urlconf module here."""
+own view module's `urlpatterns` here."""
 
 from __future__ import annotations
 
-from django.urls import include, path  # noqa: F401
+from community.views import moderation
 
 app_name = "community"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    *moderation.urlpatterns,
+]

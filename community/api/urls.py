@@ -1,0 +1,10 @@
+"""The community's API, mounted at /api/v1/community/. Each kind of content
+adds its own module's `urlpatterns` here."""
+
+from __future__ import annotations
+
+from community.api import moderation
+
+urlpatterns: list = [
+    *moderation.urlpatterns,
+]

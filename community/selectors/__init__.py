@@ -1,0 +1,1 @@
+"""Community reads. Each kind of content adds its own module here."""
