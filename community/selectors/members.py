@@ -76,3 +76,57 @@ def _profile_url(handle: str) -> str:
 
 def users_by_id(user_ids: Iterable[int]) -> dict[int, object]:
     return {u.pk: u for u in get_user_model().objects.filter(pk__in=set(user_ids))}
+
+
+# ------------------------------------------------------------ public profile
+# Each kind of content contributes the member's recent items to their public
+# profile: fn(*, user, viewer, limit) -> {"code", "title", "count", "items":
+# [{"title", "url", "date", "meta"}]}. Registered in community/apps.py.
+_profile_activity: list = []
+
+
+def profile_activity_register(fn) -> None:
+    if fn not in _profile_activity:
+        _profile_activity.append(fn)
+
+
+@dataclass
+class PublicProfile:
+    user: object
+    author: Author
+    handle: str
+    trust_level_label: str
+    member_since: object
+    bio: str
+    products_bought: int
+    activity: list[dict]
+    sections: list[dict]
+
+
+def public_profile(*, handle: str, viewer=None, limit: int = 5) -> PublicProfile | None:
+    """What anyone may see of a member: never their email, nothing of a
+    deleted account."""
+    profile = (
+        MemberProfile.objects.select_related("user")
+        .filter(handle=handle.lower(), user__is_active=True, user__deleted_at__isnull=True)
+        .first()
+    )
+    if profile is None:
+        return None
+    user = profile.user
+    author = authors_for(users=[user])[user.pk]
+    sections = []
+    for fn in hooks.get_hooks(hooks.PROFILE_SECTIONS):
+        sections.extend(fn(user=user) or [])
+    activity = [fn(user=user, viewer=viewer, limit=limit) for fn in _profile_activity]
+    return PublicProfile(
+        user=user,
+        author=author,
+        handle=profile.handle,
+        trust_level_label=profile.get_trust_level_display(),
+        member_since=user.date_joined,
+        bio=user.bio,
+        products_bought=shop_selectors.purchased_product_count(user_id=user.pk),
+        activity=[a for a in activity if a],
+        sections=sections,
+    )
