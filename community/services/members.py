@@ -17,6 +17,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from accounts.permissions import has_verified_email
 from community.models import CommunitySettings, MemberProfile, ModerationAction, TrustLevel
 from community.permissions import is_moderator
 from core.exceptions import ApplicationError
@@ -139,6 +140,15 @@ def member_posting_check(
         raise ApplicationError(_("Sign in to post."), code="not_authenticated")
     if not user.is_active or getattr(user, "deleted_at", None):
         raise ApplicationError(_("This account cannot post."), code="account_inactive")
+    if not has_verified_email(user):
+        raise ApplicationError(
+            _(
+                "Please verify your email address before posting: open the link we sent "
+                "you, or send it again from your email settings."
+            ),
+            code="email_not_verified",
+            status_code=403,
+        )
     rules = CommunitySettings.current()
     member_profile(user=user)
     profile = MemberProfile.objects.select_for_update().get(user=user)

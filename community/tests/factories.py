@@ -8,13 +8,16 @@ from accounts.tests.factories import UserFactory
 
 
 class MemberFactory(UserFactory):
-    """A member past the new-member rules (joined a month ago, trusted)."""
+    """A member with a verified address who joined a month ago."""
 
+    verified = True
     date_joined = factory.LazyFunction(lambda: timezone.now() - timezone.timedelta(days=30))
 
 
 class NewMemberFactory(UserFactory):
-    """Joined just now: trust level New."""
+    """A verified address, joined just now: trust level New."""
+
+    verified = True
 
 
 def make_moderator(**kwargs):

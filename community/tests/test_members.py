@@ -110,3 +110,13 @@ def test_only_moderators_restrict_members():
         )
     assert not ModerationAction.objects.exists()
     assert MemberProfile.objects.filter(user=member, banned_until__isnull=False).count() == 0
+
+
+def test_an_unverified_address_cannot_post_and_is_told_how_to_fix_it():
+    from accounts.tests.factories import UserFactory
+
+    member = UserFactory()
+    with pytest.raises(ApplicationError) as error:
+        member_posting_check(user=member, text="hello")
+    assert error.value.code == "email_not_verified"
+    assert not MemberProfile.objects.filter(user=member, posts_today__gt=0).exists()
