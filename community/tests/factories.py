@@ -1,23 +1,33 @@
 from __future__ import annotations
 
 import factory
+from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 
 
-class MemberFactory(UserFactory):
+class _VerifiedUserFactory(UserFactory):
+    class Meta:
+        model = "accounts.User"
+        skip_postgeneration_save = True
+
+    @factory.post_generation
+    def verified(self, create, extracted, **kwargs):
+        """Verified unless `verified=False` is passed."""
+        if create and extracted is not False:
+            EmailAddress.objects.create(user=self, email=self.email, verified=True, primary=True)
+
+
+class MemberFactory(_VerifiedUserFactory):
     """A member with a verified address who joined a month ago."""
 
-    verified = True
     date_joined = factory.LazyFunction(lambda: timezone.now() - timezone.timedelta(days=30))
 
 
-class NewMemberFactory(UserFactory):
+class NewMemberFactory(_VerifiedUserFactory):
     """A verified address, joined just now: trust level New."""
-
-    verified = True
 
 
 def make_moderator(**kwargs):
