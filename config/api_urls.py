@@ -11,6 +11,7 @@ app_name = "api"
 urlpatterns = [
     path("", include("accounts.api.urls")),
     path("shop/", include("shop.api.urls")),
+    path("notifications/", include("core.notifications.api_urls")),
     # Unknown API URLs answer in the API's error shape, not an HTML page;
     # [\s\S], not ".", so that a path holding a newline (%0A) is caught too.
     re_path(r"^[\s\S]*$", not_found),

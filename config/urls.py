@@ -41,6 +41,7 @@ urlpatterns += i18n_patterns(
     path("accounts/", include("allauth.urls")),
     path("profile/", include("accounts.urls")),
     path("shop/", include("shop.urls")),
+    path("notifications/", include("core.notifications.urls")),
     prefix_default_language=False,
 )
 
