@@ -12,6 +12,7 @@ from django.db import connection
 from django.utils import translation
 
 from core import hooks
+from core.events import quiet
 from core.exceptions import ApplicationError
 from core.models import Notification, NotificationPreference, OutgoingEmail
 from core.notifications import (
@@ -286,3 +287,12 @@ def test_anonymise_deletes_the_members_notifications_and_choices_only():
     assert list(Notification.objects.values_list("recipient_id", flat=True)) == [other.pk]
     assert not NotificationPreference.objects.exists()
     assert user_anonymise in hooks.get_hooks(hooks.USER_ANONYMISE)
+
+
+def test_inside_quiet_the_notification_is_listed_and_nothing_is_emailed():
+    member = MemberFactory()
+    with quiet():
+        notification = _reply(member)
+    assert notification is not None
+    assert notification.emailed_at is None
+    assert not OutgoingEmail.objects.exists()
