@@ -6,6 +6,7 @@ from allauth.account.internal.flows.login import perform_login
 from allauth.account.internal.flows.signup import complete_signup
 from allauth.account.models import Login
 from django import forms
+from django.conf import settings
 from django.contrib.auth import forms as auth_forms
 from django.utils.translation import gettext_lazy as _
 
@@ -23,11 +24,23 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["display_name", "bio"]
+        fields = ["display_name", "bio", "language"]
         widgets = {"bio": forms.Textarea(attrs={"rows": 4, "maxlength": 500})}
+        labels = {"language": _("Language of your emails")}
         help_texts = {
             "display_name": _("Shown next to your reviews and posts instead of your email."),
+            "language": _(
+                "Notifications and other emails are written in it. Switching the "
+                "site's language (at the bottom of every page) changes it too."
+            ),
         }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = [
+            ("", _("The site's default language")),
+            *settings.LANGUAGES,
+        ]
 
 
 class ApiTokenForm(forms.Form):

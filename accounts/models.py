@@ -58,6 +58,11 @@ class User(AbstractUser):
     bio = models.TextField(_("short bio"), max_length=500, blank=True)
     avatar = models.ImageField(_("avatar"), upload_to=avatar_upload_to, blank=True)
     deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True)
+    # The language the member last chose on the site: their emails use it
+    # (blank: the site's default language).
+    language = models.CharField(
+        _("language"), max_length=10, blank=True, choices=settings.LANGUAGES
+    )
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []

@@ -28,6 +28,7 @@ def profile_update(
     bio: str | None = None,
     avatar=None,
     remove_avatar: bool = False,
+    language: str | None = None,
 ) -> User:
     """Change the public profile. `avatar` is an untrusted upload: it is
     validated and re-encoded before anything is stored, and stored only once
@@ -40,6 +41,9 @@ def profile_update(
     if bio is not None:
         user.bio = bio.strip()
         fields.append("bio")
+    if language is not None:
+        user.language = language
+        fields.append("language")
     clean_avatar = None
     if avatar is not None:
         try:
@@ -72,6 +76,19 @@ def profile_update(
     if old_avatar and "avatar" in fields:
         transaction.on_commit(lambda: storage.delete(old_avatar))
     return user
+
+
+def user_language_set(*, user: User, language: str) -> bool:
+    """Remember the language a signed-in member chose on the site: their
+    emails are written in it. Returns whether it changed; an unknown
+    language is refused."""
+    if language not in dict(settings.LANGUAGES):
+        raise ApplicationError("Unknown language.", code="invalid_language")
+    if user.language == language:
+        return False
+    User.objects.filter(pk=user.pk).update(language=language)
+    user.language = language
+    return True
 
 
 @transaction.atomic
@@ -118,7 +135,7 @@ def user_export_data(*, user: User) -> dict:
             "avatar": user.avatar.url if user.avatar else None,
             "date_joined": user.date_joined.isoformat(),
             "last_login": user.last_login.isoformat() if user.last_login else None,
-            "language": None,
+            "language": user.language or None,
         },
         "email_addresses": [
             {"email": e.email, "verified": e.verified, "primary": e.primary}

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 
@@ -8,6 +9,7 @@ from allauth.account.authentication import get_authentication_records
 from allauth.account.decorators import reauthentication_required
 from allauth.account.models import EmailAddress
 from allauth.mfa.utils import is_mfa_enabled
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
@@ -21,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
+from django.views.i18n import set_language as django_set_language
 
 from accounts import services
 from accounts.forms import ApiTokenForm, DeleteAccountForm, ProfileForm
@@ -41,6 +44,7 @@ def profile(request):
                     bio=form.cleaned_data["bio"],
                     avatar=form.cleaned_data.get("avatar"),
                     remove_avatar=form.cleaned_data.get("remove_avatar", False),
+                    language=form.cleaned_data.get("language", ""),
                 )
             except ValidationError as exc:
                 _add_service_errors(form, exc)
@@ -156,3 +160,15 @@ def account_delete(request):
         form = DeleteAccountForm()
         status = 200
     return render(request, "accounts/delete.html", {"form": form}, status=status)
+
+
+def set_language(request):
+    """Django's set_language (the footer's language switcher), which also
+    remembers a signed-in member's choice: their emails are written in it."""
+    response = django_set_language(request)
+    cookie = response.cookies.get(settings.LANGUAGE_COOKIE_NAME)
+    if request.method == "POST" and cookie is not None and request.user.is_authenticated:
+        # (Django sets the cookie only for a language the site offers.)
+        with contextlib.suppress(ApplicationError):
+            services.user_language_set(user=request.user, language=cookie.value)
+    return response

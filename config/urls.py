@@ -8,6 +8,7 @@ from django.views.static import serve
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from accounts import mfa_views
+from accounts import views as accounts_views
 from core import views as core_views
 from shop import sitemaps as shop_sitemaps
 from shop.views import catalog as shop_catalog_views
@@ -15,6 +16,9 @@ from shop.views import catalog as shop_catalog_views
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("favicon.ico", core_views.favicon, name="favicon"),
+    # Django's set_language, also remembering a signed-in member's choice
+    # (their emails are written in it); the rest of django.conf.urls.i18n.
+    path("i18n/setlang/", accounts_views.set_language),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -38,6 +42,7 @@ urlpatterns += i18n_patterns(
     path("profile/", include("accounts.urls")),
     path("shop/", include("shop.urls")),
     path("community/", include("community.urls")),
+    path("notifications/", include("core.notifications.urls")),
     prefix_default_language=False,
 )
 

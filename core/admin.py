@@ -9,7 +9,14 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from core import mailer, services
-from core.models import OutboxDelivery, OutboxEvent, OutgoingEmail
+from core.models import (
+    Notification,
+    NotificationPreference,
+    OutboxDelivery,
+    OutboxEvent,
+    OutgoingEmail,
+)
+from core.notifications.services import notification_text
 from core.selectors import outbox_lag
 
 
@@ -158,3 +165,70 @@ class OutgoingEmailAdmin(admin.ModelAdmin):
             % {"count": count},
             messages.SUCCESS,
         )
+
+
+class NotificationReadFilter(admin.SimpleListFilter):
+    title = _("read")
+    parameter_name = "read"
+
+    def lookups(self, request, model_admin):
+        return [("no", _("Unread")), ("yes", _("Read"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "no":
+            return queryset.filter(read_at__isnull=True)
+        if self.value() == "yes":
+            return queryset.filter(read_at__isnull=False)
+        return queryset
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """What members were told (core.notifications.notify); read-only."""
+
+    list_display = ["recipient", "kind", "summary", "created_at", "read_at", "emailed_at"]
+    list_filter = ["kind", NotificationReadFilter]
+    search_fields = ["recipient__email", "key"]
+    list_select_related = ["recipient"]
+    date_hierarchy = "created_at"
+    fields = [
+        "recipient",
+        "kind",
+        "summary",
+        "key",
+        "actor",
+        "data",
+        "url",
+        "created_at",
+        "read_at",
+        "emailed_at",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    @admin.display(description=_("text"))
+    def summary(self, obj: Notification) -> str:
+        return notification_text(obj)
+
+
+@admin.register(NotificationPreference)
+class NotificationPreferenceAdmin(admin.ModelAdmin):
+    list_display = ["user", "kind", "delivery", "updated_at"]
+    list_filter = ["kind", "delivery"]
+    search_fields = ["user__email", "kind"]
+    list_select_related = ["user"]
+    fields = ["user", "kind", "delivery", "updated_at"]
+    readonly_fields = fields
+
+    # Members choose for themselves (the preferences page, the unsubscribe
+    # link); staff only look.
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

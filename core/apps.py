@@ -15,3 +15,10 @@ class CoreConfig(AppConfig):
         # read any stored event, and a migration map every stored name.
         autodiscover_modules("events")
         autodiscover_modules("handlers")
+
+        from core import hooks
+        from core.notifications import services as notifications
+
+        # "Download my data" and account deletion (accounts.services).
+        hooks.register(hooks.USER_DATA_EXPORT, notifications.user_data_export)
+        hooks.register(hooks.USER_ANONYMISE, notifications.user_anonymise)

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.utils.functional import SimpleLazyObject
 
 from core import hooks
 
@@ -14,3 +15,18 @@ def site(request) -> dict:
         if item:
             header_items.append(item)
     return {"SITE_NAME": settings.SITE_NAME, "header_items": header_items}
+
+
+def notifications(request) -> dict:
+    """The header bell of a signed-in member, lazily: the one (indexed,
+    bounded) count query runs only when a page shows the bell, and pages
+    for visitors (the page-cached ones) never do."""
+    from core.notifications.selectors import notification_bell
+
+    def bell():
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        return notification_bell(user_id=user.pk)
+
+    return {"notification_bell": SimpleLazyObject(bell)}

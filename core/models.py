@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -147,3 +148,101 @@ class OutgoingEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} ({self.status})"
+
+
+class NotificationDelivery(models.TextChoices):
+    """How a member gets one kind of notification (core.notifications.Delivery)."""
+
+    INSTANT = "instant", _("Instant email")
+    DAILY = "daily", _("Daily digest")
+    WEB = "web", _("On the site only")
+    OFF = "off", _("Off")
+
+
+class Notification(models.Model):
+    """One line in a member's notification centre (core.notifications).
+    `key` names the event it is about, unique per recipient: an event
+    delivered twice records one notification."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notifications",
+        verbose_name=_("recipient"),
+    )
+    kind = models.CharField(_("kind"), max_length=64)
+    key = models.CharField(_("key"), max_length=200)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    url = models.CharField(_("link"), max_length=500, blank=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    # Set once the notification went out by email, alone or in a digest.
+    emailed_at = models.DateTimeField(_("emailed at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "key"], name="core_notification_unique_recipient_key"
+            )
+        ]
+        indexes = [
+            # The member's list, newest first.
+            models.Index(fields=["recipient", "-created_at"], name="core_notification_list_idx"),
+            # The header's unread count on every signed-in page.
+            models.Index(
+                fields=["recipient"],
+                name="core_notification_unread_idx",
+                condition=models.Q(read_at__isnull=True),
+            ),
+            # The daily digest's candidates.
+            models.Index(
+                fields=["created_at"],
+                name="core_notification_digest_idx",
+                condition=models.Q(read_at__isnull=True, emailed_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} -> {self.recipient_id} ({self.key})"
+
+    @property
+    def is_unread(self) -> bool:
+        return self.read_at is None
+
+
+class NotificationPreference(models.Model):
+    """How a member wants one kind of notification delivered; a kind without
+    a row uses the kind's default."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notification_preferences",
+        verbose_name=_("user"),
+    )
+    kind = models.CharField(_("kind"), max_length=64)
+    delivery = models.CharField(_("delivery"), max_length=16, choices=NotificationDelivery.choices)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "kind"], name="core_notification_pref_unique_user_kind"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.kind}: {self.delivery}"

@@ -55,3 +55,10 @@ def send_due_emails() -> int:
 @shared_task(acks_late=True, ignore_result=True, soft_time_limit=120, time_limit=150)
 def prune_emails() -> int:
     return mailer.emails_prune()
+
+
+@shared_task(acks_late=True, ignore_result=True, soft_time_limit=240, time_limit=300)
+def send_notification_digests() -> int:
+    from core.notifications.services import notification_digests_send
+
+    return notification_digests_send()

@@ -14,6 +14,7 @@ class ShopConfig(AppConfig):
         from shop import (
             checks,  # noqa: F401
             demo,
+            notifications,
             privacy,
             receivers,  # noqa: F401
         )
@@ -22,3 +23,5 @@ class ShopConfig(AppConfig):
         # "Download my data" and account deletion (accounts.services).
         hooks.register(hooks.USER_DATA_EXPORT, privacy.user_data_export)
         hooks.register(hooks.USER_ANONYMISE, privacy.user_anonymise)
+        # Order updates and back-in-stock alerts in the notification centre.
+        notifications.register()

@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy
 from core.events import subscribe
 from core.mail import absolute_url
 from core.mailer import email_record
+from core.notifications import notify
 from shop.events import (
     OrderFulfilled,
     OrderPaid,
@@ -49,6 +50,16 @@ def _order_url(order: Order) -> str:
         return ""
 
 
+def _site_path(view_name: str, **kwargs) -> str:
+    """A page's path in the default language, as the notification centre
+    stores it (it shows it in the reader's language)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        try:
+            return reverse(view_name, kwargs=kwargs)
+        except NoReverseMatch:
+            return ""
+
+
 def _send(*, key: str, template: str, subject: str, to: str | list[str], context: dict) -> None:
     """Record the email in the current transaction (in the active language);
     it is sent after commit."""
@@ -67,7 +78,19 @@ def _order_mail(order_id: int, *, kind: str, template: str, subject) -> None:
     """`subject` is lazy: it is translated in the order's language. One email
     per order, kind and address, however often the event is delivered."""
     order = Order.objects.filter(pk=order_id).prefetch_related("lines").first()
-    if order is None or not order.email:
+    if order is None:
+        return
+    if order.user_id is not None:
+        # Also in the member's notification centre (listed only: this email
+        # is the shop's own).
+        notify(
+            user_id=order.user_id,
+            kind="shop.order_status",
+            key=f"shop.order:{order.pk}:{kind}",
+            data={"number": order.number, "status": kind},
+            url=_site_path("shop:order_detail", number=order.number),
+        )
+    if not order.email:
         return
     with translation.override(order.language or settings.LANGUAGE_CODE):
         _send(
@@ -185,5 +208,13 @@ def email_back_in_stock(event: VariantBackInStock) -> None:
                     "product_url": product_url,
                 },
             )
+            if alert.user_id is not None:
+                notify(
+                    user_id=alert.user_id,
+                    kind="shop.back_in_stock",
+                    key=f"shop.back_in_stock:{alert.pk}:{event.event_id}",
+                    data={"product": str(alert.variant), "product_id": product.pk},
+                    url=_site_path("shop:product", slug=product.slug),
+                )
         alert.notified_at = now
         alert.save(update_fields=["notified_at"])

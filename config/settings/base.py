@@ -112,6 +112,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "core.context_processors.site",
+                "core.context_processors.notifications",
                 "shop.context_processors.cart",
             ],
         },
@@ -509,7 +510,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "shop.tasks.expire_unpaid_orders",
         "schedule": 60.0,
     },
+    # Hourly; each member's digest goes out once a day, at the first run
+    # from NOTIFICATION_DIGEST_HOUR (local time) on.
+    "send-notification-digests": {
+        "task": "core.tasks.send_notification_digests",
+        "schedule": 3600.0,
+    },
 }
+NOTIFICATION_DIGEST_HOUR = env.int("NOTIFICATION_DIGEST_HOUR", default=7)
 
 # --- Logging (structlog) ------------------------------------------------------
 LOG_JSON = env.bool("LOG_JSON", default=False)

@@ -72,3 +72,12 @@ def private_redis(tmp_path) -> Iterator[RedisServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def notification_kinds():
+    """The probe kinds of notification (core/tests/notification_kinds.py)."""
+    from core.tests.notification_kinds import registered_kinds
+
+    with registered_kinds():
+        yield

@@ -36,3 +36,13 @@ class SuperuserFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = "accounts.User"
+
+
+class MemberFactory(factory.django.DjangoModelFactory):
+    """A member, by AUTH_USER_MODEL's label."""
+
+    email = factory.Sequence(lambda n: f"member{n}@example.com")
+    password = factory.django.Password(PASSWORD)
+
+    class Meta:
+        model = "accounts.User"

@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from django.urls import path
+
+from core.notifications import views
+
+app_name = "notifications"
+
+urlpatterns = [
+    path("", views.notification_list, name="list"),
+    path("<int:notification_id>/read/", views.notification_read, name="read"),
+    path("read-all/", views.notification_read_all, name="read_all"),
+    path("settings/", views.notification_preferences, name="preferences"),
+    path("unsubscribe/<str:token>/", views.notification_unsubscribe, name="unsubscribe"),
+]
