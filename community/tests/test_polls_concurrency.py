@@ -101,11 +101,9 @@ def test_concurrent_multiple_choice_changes_stay_within_the_limits(postgres_requ
     poll_vote(poll=poll, voter=member, option_ids=[a.pk, b.pk])
     sets = [[a.pk, c.pk], [b.pk, d.pk], [c.pk, d.pk], [a.pk, d.pk]]
     # when the member changes the vote many times at once
+    chosen = [sets[n % len(sets)] for n in range(THREADS)]
     errors = _together(
-        [
-            (lambda ids=sets[n % len(sets)]: poll_vote(poll=poll, voter=member, option_ids=ids))
-            for n in range(THREADS)
-        ]
+        [(lambda ids=ids: poll_vote(poll=poll, voter=member, option_ids=ids)) for ids in chosen]
     )
     # then the one ballot holds exactly two choices and the counts match
     assert errors == []
