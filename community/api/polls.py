@@ -8,8 +8,9 @@ from __future__ import annotations
 from django.http import Http404
 from django.urls import path
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -68,18 +69,21 @@ POLL_EXAMPLE = {
 }
 
 
+@extend_schema_serializer(component_name="CommunityPollPerson")
 class PersonSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     handle = serializers.CharField()
 
 
+@extend_schema_serializer(component_name="CommunityPollProduct")
 class ProductRefSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     url = serializers.CharField()
 
 
+@extend_schema_serializer(component_name="CommunityPollOption")
 class OptionSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     label = serializers.CharField()
@@ -92,6 +96,7 @@ class OptionSerializer(serializers.Serializer):
     )
 
 
+@extend_schema_serializer(component_name="CommunityPoll")
 class PollSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     url = serializers.CharField()
@@ -188,11 +193,14 @@ class PollListCreateApi(APIView):
     """Polls, open ones first (GET); a new poll (POST)."""
 
     pagination_class = DefaultPagination
+    parser_classes = [JSONParser]
 
     def get_permissions(self):
         return [AllowAny()] if self.request.method == "GET" else [IsAuthenticated()]
 
+    @extend_schema_serializer(component_name="CommunityPollCreate")
     class InputSerializer(StrictInputSerializer):
+        @extend_schema_serializer(component_name="CommunityPollOptionInput")
         class OptionInput(StrictInputSerializer):
             label = serializers.CharField(max_length=OPTION_LABEL_MAX)
             product = serializers.IntegerField(min_value=1, required=False, allow_null=True)
@@ -288,6 +296,7 @@ class PollDetailApi(APIView):
     def get_permissions(self):
         return [AllowAny()] if self.request.method == "GET" else [IsAuthenticated()]
 
+    @extend_schema_serializer(component_name="CommunityPollEdit")
     class EditSerializer(StrictInputSerializer):
         title = serializers.CharField(max_length=TITLE_MAX, required=False)
         body = serializers.CharField(max_length=5000, required=False, allow_blank=True)
@@ -329,12 +338,15 @@ class PollVoteApi(APIView):
     """Vote, or replace your vote: the ids of the options you choose."""
 
     permission_classes = [IsAuthenticated]
+    parser_classes = [JSONParser]
 
+    @extend_schema_serializer(component_name="CommunityPollVoteInput")
     class InputSerializer(StrictInputSerializer):
         option_ids = serializers.ListField(
             child=serializers.IntegerField(min_value=1), max_length=OPTIONS_MAX
         )
 
+    @extend_schema_serializer(component_name="CommunityPollVoted")
     class OutputSerializer(serializers.Serializer):
         first_vote = serializers.BooleanField(help_text="False when the vote replaced one.")
         changed = serializers.BooleanField()
