@@ -8,7 +8,12 @@ from __future__ import annotations
 from django.http import Http404
 from django.urls import path
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_serializer
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -24,6 +29,7 @@ from core.api.pagination import DefaultPagination
 from core.api.schema import NOT_FOUND, WRITE_ERRORS
 from core.api.serializers import StrictInputSerializer
 
+CLOSED = {409: OpenApiResponse(Error, description="The poll is closed (code closed).")}
 POLL_EXAMPLE = {
     "id": 12,
     "url": "https://shop.example/community/polls/12/",
@@ -354,7 +360,7 @@ class PollVoteApi(APIView):
 
     @extend_schema(
         request=InputSerializer,
-        responses={200: OutputSerializer, **WRITE_ERRORS, **NOT_FOUND},
+        responses={200: OutputSerializer, **WRITE_ERRORS, **NOT_FOUND, **CLOSED},
         examples=[
             OpenApiExample("Vote for one option", value={"option_ids": [41]}, request_only=True),
             OpenApiExample(
@@ -386,7 +392,7 @@ class PollCloseApi(APIView):
 
     @extend_schema(
         request=None,
-        responses={200: PollSerializer, **WRITE_ERRORS, **NOT_FOUND},
+        responses={200: PollSerializer, **WRITE_ERRORS, **NOT_FOUND, **CLOSED},
         examples=[
             OpenApiExample(
                 "Closed",

@@ -3,7 +3,9 @@ shown per a visibility rule, voters named or secret, optionally only for
 members who bought a product.
 
 A member's vote is one PollBallot row (unique per poll and member) with its
-PollVote children, one per chosen option. The vote service locks the poll
+PollVote children, one per chosen option, each in a slot from 1 to the
+poll's most choices (unique per ballot): the database itself refuses a
+second ballot, or more votes than the poll allows. The vote service locks the poll
 row, then replaces the member's ballot in the same transaction, so two
 concurrent votes of the same member are applied one after the other and the
 counters (option vote_count, poll voter_count) stay exact."""
@@ -203,6 +205,11 @@ class PollVote(models.Model):
         related_name="+",
         verbose_name=_("voter"),
     )
+    # Each chosen option takes one of the ballot's slots, 1 to the poll's
+    # most choices (copied here so the database can check it): a ballot
+    # cannot hold more votes than the poll allows, whatever writes it.
+    slot = models.PositiveSmallIntegerField(_("slot"), default=1)
+    max_slots = models.PositiveSmallIntegerField(_("most choices"), default=1)
     created_at = models.DateTimeField(_("voted at"), default=timezone.now)
 
     class Meta:
@@ -210,6 +217,11 @@ class PollVote(models.Model):
         verbose_name_plural = _("votes")
         constraints = [
             models.UniqueConstraint(fields=["ballot", "option"], name="poll_vote_option_once"),
+            models.UniqueConstraint(fields=["ballot", "slot"], name="poll_vote_slot_once"),
+            models.CheckConstraint(
+                condition=Q(slot__gte=1) & Q(slot__lte=models.F("max_slots")),
+                name="poll_vote_slot_in_range",
+            ),
             models.UniqueConstraint(
                 fields=["poll", "voter", "option"], name="poll_vote_member_option_once"
             ),

@@ -131,18 +131,16 @@ class PollState:
     choices_hint: str
 
 
-def _choices_hint(poll: Poll) -> str:
-    from community.services.polls import _choices_message
-
-    return _choices_message(poll)
-
-
 def poll_states(
     *, polls: Iterable[Poll], user, with_voters: bool = True, now=None
 ) -> dict[int, PollState]:
     """Each poll's state for `user` ({poll id: PollState}); the polls come
     from poll_queryset() (options prefetched)."""
-    from community.services.polls import poll_can_close, poll_vote_refusal
+    from community.services.polls import (
+        poll_can_close,
+        poll_choices_message,
+        poll_vote_refusal,
+    )
 
     polls = list(polls)
     now = now or timezone.now()
@@ -208,7 +206,7 @@ def poll_states(
             can_close=poll_can_close(poll=poll, user=user),
             options=options,
             voter_count=poll.voter_count,
-            choices_hint=_choices_hint(poll),
+            choices_hint=poll_choices_message(poll),
         )
     if with_voters:
         _attach_voters([s for s in states.values() if s.poll.public_voters and s.show_results])

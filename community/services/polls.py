@@ -230,7 +230,8 @@ def poll_vote_refusal(
     return None
 
 
-def _choices_message(poll: Poll) -> str:
+def poll_choices_message(poll: Poll) -> str:
+    """How many options a voter chooses, for the form and refusals."""
     if not poll.is_multiple:
         return _("Choose one option.")
     if poll.min_choices == poll.max_choices:
@@ -260,7 +261,7 @@ def poll_vote(*, poll: Poll, voter, option_ids: list[int]) -> VoteResult:
     if len(valid) != len(chosen):
         raise ApplicationError(_("Choose among this poll's options."), code="invalid_option")
     if not poll.min_choices <= len(chosen) <= poll.max_choices:
-        raise ApplicationError(_choices_message(poll), code="choice_count")
+        raise ApplicationError(poll_choices_message(poll), code="choice_count")
     ballot = PollBallot.objects.filter(poll=poll, voter=voter).first()
     first_vote = ballot is None
     before: set[int] = set()
@@ -273,13 +274,25 @@ def poll_vote(*, poll: Poll, voter, option_ids: list[int]) -> VoteResult:
             return VoteResult(poll=poll, option_ids=chosen, first_vote=False, changed=False)
         ballot.choice_count = len(chosen)
         ballot.save(update_fields=["choice_count", "updated_at"])
-    removed, added = before - set(chosen), set(chosen) - before
+    removed, added = before - set(chosen), sorted(set(chosen) - before)
     if removed:
         PollVote.objects.filter(ballot=ballot, option_id__in=removed).delete()
         PollOption.objects.filter(pk__in=removed).update(vote_count=F("vote_count") - 1)
     if added:
+        taken = set(PollVote.objects.filter(ballot=ballot).values_list("slot", flat=True))
+        free = [n for n in range(1, poll.max_choices + 1) if n not in taken]
         PollVote.objects.bulk_create(
-            [PollVote(ballot=ballot, poll=poll, option_id=pk, voter=voter) for pk in added]
+            [
+                PollVote(
+                    ballot=ballot,
+                    poll=poll,
+                    option_id=pk,
+                    voter=voter,
+                    slot=slot,
+                    max_slots=poll.max_choices,
+                )
+                for pk, slot in zip(added, free[: len(added)], strict=True)
+            ]
         )
         PollOption.objects.filter(pk__in=added).update(vote_count=F("vote_count") + 1)
     publish(

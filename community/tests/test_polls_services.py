@@ -294,3 +294,32 @@ def test_trust_level_is_untouched_by_votes():
     voter = trusted(NewMemberFactory(), TrustLevel.NEW)
     poll_vote(poll=poll, voter=voter, option_ids=[_options(poll)[0].pk])
     _assert_counts_exact(poll)
+
+
+def test_the_database_refuses_a_second_vote_in_a_single_choice_ballot():
+    from django.db import IntegrityError, transaction
+
+    poll = poll_make()
+    red, green, _blue = _options(poll)
+    voter = MemberFactory()
+    poll_vote(poll=poll, voter=voter, option_ids=[red.pk])
+    ballot = PollBallot.objects.get(poll=poll, voter=voter)
+    # a write past the service: a second slot, or a slot past the limit
+    for slot, max_slots in [(1, 1), (2, 1)]:
+        with pytest.raises(IntegrityError), transaction.atomic():
+            PollVote.objects.create(
+                ballot=ballot, poll=poll, option=green, voter=voter, slot=slot, max_slots=max_slots
+            )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        PollBallot.objects.create(poll=poll, voter=voter)
+    assert PollVote.objects.filter(voter=voter).count() == 1
+
+
+def test_changing_choices_reuses_the_freed_slots():
+    poll = poll_make(poll_type=Poll.Type.MULTIPLE, max_choices=2)
+    red, green, blue = _options(poll)
+    voter = MemberFactory()
+    poll_vote(poll=poll, voter=voter, option_ids=[red.pk, green.pk])
+    poll_vote(poll=poll, voter=voter, option_ids=[green.pk, blue.pk])
+    slots = dict(PollVote.objects.filter(voter=voter).values_list("option_id", "slot"))
+    assert set(slots) == {green.pk, blue.pk} and sorted(slots.values()) == [1, 2]

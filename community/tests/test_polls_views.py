@@ -22,7 +22,9 @@ pytestmark = pytest.mark.django_db
 
 RESULTS = 'class="poll-results"'
 VOTE_FORM = 'class="poll-form"'
-QUERIES_LIST_PAGE = 8  # session, user, count, polls, options, own votes, standing, profiles
+QUERIES_LIST_PAGE = (
+    10  # session, user, count, polls, options, own votes, standing, voters, 2x profiles
+)
 
 
 def _url(poll) -> str:
@@ -294,3 +296,30 @@ def test_bad_input_keeps_the_form_with_a_clear_message(client, data, message):
 def test_a_visitor_is_sent_to_log_in_for_the_form(client):
     response = client.get(reverse("community:poll_create"))
     assert response.status_code == 302 and "login" in response["Location"]
+
+
+def test_the_list_names_the_voters_of_public_polls_only(client):
+    public = poll_make(title="Public?", public_voters=True)
+    secret = poll_make(title="Secret?")
+    poll_vote(
+        poll=public,
+        voter=MemberFactory(display_name="Ratna Listvoter"),
+        option_ids=[_first(public).pk],
+    )
+    poll_vote(
+        poll=secret,
+        voter=MemberFactory(display_name="Joko Hiddenvoter"),
+        option_ids=[_first(secret).pk],
+    )
+    html = client.get(reverse("community:polls")).content.decode()
+    assert "Ratna Listvoter" in html and "Hiddenvoter" not in html
+
+
+def test_a_member_flags_a_poll_for_the_moderators(client):
+    from community.models import Flag
+
+    poll = poll_make()
+    client.force_login(MemberFactory())
+    assert 'action="/community/flag/poll/' in _page(client, poll, MemberFactory())
+    client.post(reverse("community:flag", args=["poll", poll.pk]), {"reason": "spam"})
+    assert Flag.objects.filter(kind="poll", object_id=poll.pk).count() == 1

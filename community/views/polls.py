@@ -96,7 +96,7 @@ FIELD_NAMES = set(PollForm.base_fields)
 def poll_list(request: HttpRequest) -> HttpResponse:
     page = selectors.poll_page(user=request.user, page=request.GET.get("page"))
     polls = list(page.object_list)
-    states = selectors.poll_states(polls=polls, user=request.user, with_voters=False)
+    states = selectors.poll_states(polls=polls, user=request.user)
     authors = selectors.poll_authors(polls=polls)
     rows = [(states[p.pk], authors.get(p.author_id)) for p in polls]
     return render(request, "community/polls/list.html", {"page": page, "rows": rows})
