@@ -26,7 +26,7 @@ from community.selectors import polls as selectors
 from community.services import moderation as moderation_services
 from community.services import polls as services
 from core.api.pagination import DefaultPagination
-from core.api.schema import NOT_FOUND, WRITE_ERRORS
+from core.api.schema import NOT_FOUND, WRITE_ERRORS, Error
 from core.api.serializers import StrictInputSerializer
 
 CLOSED = {409: OpenApiResponse(Error, description="The poll is closed (code closed).")}
