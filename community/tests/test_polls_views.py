@@ -323,3 +323,16 @@ def test_a_member_flags_a_poll_for_the_moderators(client):
     assert 'action="/community/flag/poll/' in _page(client, poll, MemberFactory())
     client.post(reverse("community:flag", args=["poll", poll.pk]), {"reason": "spam"})
     assert Flag.objects.filter(kind="poll", object_id=poll.pk).count() == 1
+
+
+def test_a_vote_from_the_list_comes_back_as_a_list_card(client):
+    poll = poll_make()
+    client.force_login(MemberFactory())
+    response = client.post(
+        reverse("community:poll_vote", args=[poll.pk]),
+        {"option": [_first(poll).pk], "next": reverse("community:polls") + "?page=1"},
+        headers={"HX-Request": "true"},
+    )
+    html = response.content.decode()
+    assert f'<a href="{_url(poll)}">' in html
+    assert f'name="next" value="{reverse("community:polls")}?page=1"' in html

@@ -126,12 +126,15 @@ def _after_action(request: HttpRequest, poll: Poll, *, error: str = "", notice: 
     redirect back to the page the form was on."""
     if request.htmx:
         fresh = _poll_or_404(request, poll.pk)
+        back = safe_next(request, fresh.get_absolute_url())
         context = _poll_context(
             request,
             fresh,
             poll_error=error,
             poll_notice=notice,
-            next=safe_next(request, fresh.get_absolute_url()),
+            next=back,
+            # on another page (the list, a thread) the title links to the poll
+            link_title=back.split("?", 1)[0] != fresh.get_absolute_url(),
         )
         return render(request, "community/polls/_poll.html", context)
     if error:
