@@ -9,6 +9,11 @@ class CommunityConfig(AppConfig):
     verbose_name = _("Community")
 
     def ready(self) -> None:
-        from community import notifications
+        from community import kinds, notifications
+        from community.demo.polls import seed_polls
+        from core import hooks
 
         notifications.register_kinds()
+
+        kinds.kind_register("poll", "community.Poll")
+        hooks.register(hooks.DEMO_DATA, seed_polls, order=50)

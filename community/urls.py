@@ -3,11 +3,12 @@ own view module's `urlpatterns` here."""
 
 from __future__ import annotations
 
-from community.views import members, moderation
+from community.views import members, moderation, polls
 
 app_name = "community"
 
 urlpatterns: list = [
     *moderation.urlpatterns,
     *members.urlpatterns,
+    *polls.urlpatterns,
 ]

@@ -9,6 +9,7 @@ from community.models.moderation import (
     QueueItem,
     TrustLevel,
 )
+from community.models.polls import Poll, PollBallot, PollOption, PollVote
 
 __all__ = [
     "CommunitySettings",
@@ -17,6 +18,10 @@ __all__ = [
     "MemberContent",
     "MemberProfile",
     "ModerationAction",
+    "Poll",
+    "PollBallot",
+    "PollOption",
+    "PollVote",
     "QueueItem",
     "Revision",
     "TrustLevel",

@@ -48,3 +48,20 @@ def trusted(user, level: int = 2):
     profile.trust_level_locked = True
     profile.save(update_fields=["trust_level", "trust_level_locked"])
     return user
+
+
+def poll_make(author=None, *, title: str = "Which colour?", options=("Red", "Green", "Blue"), **kw):
+    """A published poll by a trusted member (through the poll service)."""
+    from community.services.polls import poll_create
+
+    author = author or trusted(MemberFactory())
+    return poll_create(author=author, title=title, options=list(options), **kw)
+
+
+def bought(user, product) -> None:
+    """`user` has a paid order of `product`."""
+    from shop.services.orders import order_mark_paid
+    from shop.tests.factories import order_place
+
+    order = order_place(product.variants.first(), user=user, quantity=1)
+    order_mark_paid(order_id=order.pk, payment_reference=f"T-{order.pk}")
