@@ -23,7 +23,9 @@ pytestmark = pytest.mark.django_db
 RESULTS = 'class="poll-results"'
 VOTE_FORM = 'class="poll-form"'
 QUERIES_LIST_PAGE = (
-    10  # session, user, count, polls, options, own votes, standing, voters, 2x profiles
+    # session, user, count, polls, options, own votes, standing, voters, 2x
+    # profiles, and the header's unread notifications
+    11
 )
 
 
