@@ -7,3 +7,16 @@ from django.utils.translation import gettext_lazy as _
 class CommunityConfig(AppConfig):
     name = "community"
     verbose_name = _("Community")
+
+    def ready(self) -> None:
+        from community import kinds
+        from core import hooks
+
+        kinds.kind_register("post", "community.Post")
+
+        # The forums' notification subscriber (core imports handlers.py
+        # modules only; this one has its own name).
+        from community import forum_handlers  # noqa: F401
+        from community.demo.forums import seed_forums
+
+        hooks.register(hooks.DEMO_DATA, seed_forums, order=40)
