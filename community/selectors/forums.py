@@ -47,7 +47,7 @@ def category_threads(*, category: ForumCategory, tag: str = "", user=None) -> Qu
     threads = (
         threads_visible(user)
         .filter(category=category)
-        .select_related("author", "last_post__author")
+        .select_related("category", "author", "last_post__author")
         .order_by("-pinned", "-last_post_at", "-pk")
     )
     if tag:
