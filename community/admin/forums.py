@@ -100,6 +100,12 @@ class ThreadAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False  # threads are started by members, through the site
 
+    def has_view_permission(self, request, obj=None) -> bool:
+        return is_moderator(request.user) or super().has_view_permission(request, obj)
+
+    def has_module_permission(self, request) -> bool:
+        return is_moderator(request.user) or super().has_module_permission(request)
+
     def has_delete_permission(self, request, obj=None) -> bool:
         return False  # delete the opening post instead (kept, audited)
 

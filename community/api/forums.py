@@ -25,7 +25,7 @@ from community.selectors import forums as selectors
 from community.selectors.members import authors_for
 from community.services import forums as services
 from core.api.pagination import DefaultPagination
-from core.api.schema import AUTH_ERRORS, NOT_FOUND, WRITE_ERRORS
+from core.api.schema import NOT_FOUND, WRITE_ERRORS
 from core.api.serializers import StrictInputSerializer
 
 
