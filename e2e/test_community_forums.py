@@ -78,7 +78,7 @@ def test_a_thread_a_quoting_reply_a_like_and_flags_that_a_moderator_overrules(
     page: Page, browser: Browser, live_server
 ):
     # given a forum category, two flags hide a post, and four regular members
-    category = ForumCategoryFactory(name="Recipes & ideas", slug="recipes")
+    ForumCategoryFactory(name="Recipes & ideas", slug="recipes")
     rules = CommunitySettings.current()
     rules.flags_to_hide = 2
     rules.save()
