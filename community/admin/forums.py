@@ -10,20 +10,22 @@ from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TranslationAdmin
 
 from community.admin.moderation import ContentAdminMixin
 from community.models import ForumCategory, Post, Thread
 from community.permissions import is_moderator
 from community.services import forums as services
 from core.exceptions import ApplicationError
+from shop.admin import LanguageLabelsMixin
 
 
 @admin.register(ForumCategory)
-class ForumCategoryAdmin(admin.ModelAdmin):
+class ForumCategoryAdmin(LanguageLabelsMixin, TranslationAdmin):
     list_display = ("name", "position", "slug", "thread_count", "post_count", "last_post_at")
     list_editable = ("position",)
-    search_fields = ("name", "slug", "description")
-    prepopulated_fields = {"slug": ("name",)}
+    search_fields = ("name_en", "name_ind", "slug")
+    prepopulated_fields = {"slug": ("name_en",)}
     autocomplete_fields = ("shop_category", "product")
     readonly_fields = ("thread_count", "post_count", "last_post_at")
     fields = (

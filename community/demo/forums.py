@@ -12,27 +12,47 @@ from community.services.members import member_profile
 from core.exceptions import ApplicationError
 
 CATEGORIES = [
-    # slug, name, description, shop category slug
+    # slug, name, description, Indonesian name, Indonesian description, shop category slug
     (
         "announcements",
         "Announcements",
         "News from the shop: new makers, events, opening hours.",
+        "Pengumuman",
+        "Kabar dari toko: perajin baru, acara, jam buka.",
         None,
     ),
-    ("recipes", "Recipes & ideas", "What you cook, brew and make with what you bought here.", None),
+    (
+        "recipes",
+        "Recipes & ideas",
+        "What you cook, brew and make with what you bought here.",
+        "Resep & ide",
+        "Apa yang kamu masak, seduh dan buat dari belanjaanmu di sini.",
+        None,
+    ),
     (
         "coffee-talk",
         "Coffee talk",
         "Beans, grinders and brewing: everything in the Coffee shelf.",
+        "Ngobrol kopi",
+        "Biji, penggiling dan cara seduh: semua tentang rak Kopi.",
         "coffee",
     ),
     (
         "batik-kain",
         "Batik & kain",
         "Caring for, wearing and choosing batik and woven cloth.",
+        "Batik & kain",
+        "Merawat, memakai dan memilih batik serta kain tenun.",
         "batik",
     ),
-    ("help", "Help", "Orders, delivery, your account: ask, other members and staff answer.", None),
+    (
+        "help",
+        "Help",
+        "Orders, delivery, your account: ask, other members and staff answer.",
+        "Bantuan",
+        "Pesanan, pengiriman, akun: tanya saja, anggota lain dan staf menjawab.",
+        None,
+    ),
 ]
 
 # category, author email, title, body, tags, pinned, replies [(author, body, quote?, like by)]
@@ -181,12 +201,16 @@ def _categories() -> dict[str, ForumCategory]:
 
     shop_categories = {c.slug: c for c in Category.objects.all()}
     found = {}
-    for position, (slug, name, description, shop_slug) in enumerate(CATEGORIES):
+    for position, (slug, name, description, name_id, description_id, shop_slug) in enumerate(
+        CATEGORIES
+    ):
         category, _created = ForumCategory.objects.get_or_create(
             slug=slug,
             defaults={
-                "name": name,
-                "description": description,
+                "name_en": name,
+                "description_en": description,
+                "name_ind": name_id,
+                "description_ind": description_id,
                 "position": position * 10,
                 "shop_category": shop_categories.get(shop_slug) if shop_slug else None,
             },

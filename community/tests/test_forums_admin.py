@@ -76,3 +76,12 @@ def test_the_category_admin_lists_in_order(moderator_client, django_user_model):
     html = moderator_client.get(reverse("admin:community_forumcategory_changelist")).content
     assert html.index(b"News") < html.index(b"Help")
     assert Post.objects.count() == 0
+
+
+def test_the_category_add_form_has_a_field_per_language(moderator_client):
+    from community.tests.forums_factories import member
+
+    moderator_client.force_login(member(is_staff=True, is_superuser=True))
+    html = moderator_client.get(reverse("admin:community_forumcategory_add")).content.decode()
+    assert 'name="name_en"' in html and 'name="name_ind"' in html
+    assert "Name (Bahasa Indonesia)" in html

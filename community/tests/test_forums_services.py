@@ -387,3 +387,17 @@ def test_search_finds_a_post_by_a_word_and_only_published_ones():
     assert [p.thread_id for p in selectors.forum_search(query="aren")] == [thread.pk]
     assert [p.number for p in selectors.forum_search(query="tubruk")] == [1]
     assert selectors.forum_search(query="kelapa") == []
+
+
+def test_postgresql_has_the_search_indexes(postgres_required):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes WHERE indexname IN "
+            "('community_post_search', 'community_thread_search')"
+        )
+        assert sorted(row[0] for row in cursor.fetchall()) == [
+            "community_post_search",
+            "community_thread_search",
+        ]

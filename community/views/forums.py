@@ -394,7 +394,7 @@ def forum_thread_new(request: HttpRequest) -> HttpResponse:
         "title": request.POST.get("title", ""),
         "body": request.POST.get("body", ""),
         "tags": request.POST.get("tags", ""),
-        "product": request.POST.get("product", ""),
+        "product": request.POST.get("product") or request.GET.get("product", ""),
     }
     error = ""
     if request.method == "POST":
