@@ -7,7 +7,9 @@ The page cache is on, as in production."""
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 
 import pytest
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
@@ -24,6 +26,16 @@ from community.tests.forums_factories import ForumCategoryFactory
 from e2e.helpers import Authenticator
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+# Set E2E_SCREENSHOTS=/some/dir to keep pictures of the pages the journey sees.
+SCREENSHOTS = os.environ.get("E2E_SCREENSHOTS", "")
+
+
+def screenshot(page: Page, name: str) -> None:
+    if SCREENSHOTS:
+        Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(SCREENSHOTS) / f"{name}.png"), full_page=True)
 
 
 @pytest.fixture(autouse=True)
@@ -100,6 +112,7 @@ def test_a_thread_a_quoting_reply_a_like_and_flags_that_a_moderator_overrules(
         ]
     )
     page.goto(live_server.url + "/community/forums/")
+    screenshot(page, "forums-0-index")
     page.get_by_role("link", name="Recipes & ideas").click()
     page.get_by_role("link", name="New thread").click()
     page.get_by_label("Title").fill("Sambal in a cobek")
@@ -109,6 +122,7 @@ def test_a_thread_a_quoting_reply_a_like_and_flags_that_a_moderator_overrules(
     # then they are on their thread
     expect(page.get_by_role("heading", name="Sambal in a cobek")).to_be_visible()
     thread_url = page.url
+    screenshot(page, "forums-1-thread")
 
     # when another member quotes it in a reply and likes it
     other = _signed_in(browser, live_server, replier)
@@ -117,6 +131,7 @@ def test_a_thread_a_quoting_reply_a_like_and_flags_that_a_moderator_overrules(
     reply_box = other.get_by_label("Your reply")
     handle = member_profile(user=starter).handle
     expect(reply_box).to_have_value(re.compile(rf"^@{handle} wrote:\n> Roast the chillies"))
+    screenshot(other, "forums-2-quote")
     reply_box.press("Control+End")
     reply_box.type("Add a little palm sugar.")
     other.get_by_role("button", name="Post reply").click()
@@ -131,6 +146,7 @@ def test_a_thread_a_quoting_reply_a_like_and_flags_that_a_moderator_overrules(
     page.reload()
     expect(page.locator("#post-2")).to_contain_text("Add a little palm sugar.")
     expect(page.locator("#post-1 .forum-like-count")).to_contain_text("1")
+    screenshot(page, "forums-3-reply-seen")
 
     # when two members flag the reply
     for flagger in (flagger_1, flagger_2):

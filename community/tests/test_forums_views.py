@@ -210,3 +210,40 @@ def test_a_change_orphans_the_shared_posts_cache(client, django_capture_on_commi
         services.post_edit(post=post, editor=post.author, body="After the edit")
     html = client.get(thread.get_absolute_url()).content.decode()
     assert "After the edit" in html and "edited" in html
+
+
+def test_unread_markers_and_the_jump_to_the_first_unread_post(client):
+    thread = thread_make(title="Kopi pagi ini")
+    reader = member()
+    services.thread_read_mark(thread=thread, user=reader, number=1)
+    for _ in range(3):
+        reply_make(thread)
+    client.force_login(reader)
+    html = client.get(thread.category.get_absolute_url()).content.decode()
+    assert "3 new" in html and "?n=2" in html
+    html = client.get(thread.get_absolute_url()).content.decode()
+    assert 'data-first-unread="2"' in html
+    response = client.get(thread.get_absolute_url() + "?n=2")
+    assert response.status_code == 302 and response["Location"].endswith("#post-2")
+    # the view marked everything read
+    html = client.get(thread.category.get_absolute_url()).content.decode()
+    assert "3 new" not in html
+
+
+def test_a_new_members_pending_reply_is_shown_to_them_only(client):
+    from community.models import CommunitySettings
+    from community.tests.factories import NewMemberFactory
+
+    rules = CommunitySettings.current()
+    rules.new_require_approval = True
+    rules.save()
+    thread = thread_make()
+    newcomer = NewMemberFactory()
+    client.force_login(newcomer)
+    response = client.post(
+        reverse("community:forum_reply", args=[thread.pk]), {"body": "Halo semua"}, follow=True
+    )
+    html = response.content.decode()
+    assert "Halo semua" in html and "Waiting for a moderator" in html
+    client.force_login(member())
+    assert "Halo semua" not in client.get(thread.get_absolute_url()).content.decode()
