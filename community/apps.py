@@ -18,5 +18,8 @@ class CommunityConfig(AppConfig):
         # modules only; this one has its own name).
         from community import forum_handlers  # noqa: F401
         from community.demo.forums import seed_forums
+        from community.forum_privacy import forum_data_export, forum_user_anonymise
 
         hooks.register(hooks.DEMO_DATA, seed_forums, order=40)
+        hooks.register(hooks.USER_DATA_EXPORT, forum_data_export)
+        hooks.register(hooks.USER_ANONYMISE, forum_user_anonymise)
