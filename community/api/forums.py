@@ -193,7 +193,7 @@ class ThreadCreateApi(APIView):
         title = serializers.CharField(max_length=150, help_text="5 to 150 characters.")
         body = serializers.CharField(max_length=20000, help_text="Markdown.")
         tags = serializers.ListField(
-            child=serializers.CharField(max_length=30), required=False, max_length=5
+            child=serializers.CharField(max_length=30), required=False, help_text="At most 5."
         )
         product = serializers.IntegerField(
             required=False, min_value=1, help_text="The product the thread is about."
@@ -314,7 +314,9 @@ class PostDetailApi(APIView):
 
     @extend_schema_serializer(component_name="ForumPostEdit")
     class InputSerializer(StrictInputSerializer):
-        body = serializers.CharField(max_length=20000)
+        body = serializers.CharField(
+            max_length=20000, required=False, help_text="Markdown. Unchanged when left out."
+        )
         title = serializers.CharField(
             max_length=150, required=False, help_text="Opening post only: the thread's title."
         )
@@ -331,7 +333,7 @@ class PostDetailApi(APIView):
         post = services.post_edit(
             post=post,
             editor=request.user,
-            body=data.validated_data["body"],
+            body=data.validated_data.get("body", post.body_md),
             title=data.validated_data.get("title"),
         )
         post = Post.objects.select_related("author", "reply_to", "thread").get(pk=post.pk)
