@@ -28,6 +28,7 @@ from community.permissions import is_moderator
 POSTS_PER_PAGE = 20
 THREADS_PER_PAGE = 25
 NEW_FOR = timedelta(days=14)
+SEARCH_CANDIDATES = 500
 SEARCH_CONFIG = "simple"  # English and Bahasa Indonesia side by side: no stemming
 
 
@@ -222,10 +223,24 @@ def forum_search(*, query: str, limit: int = 50) -> list[Post]:
     if connection.vendor == "postgresql":
         search = SearchQuery(query, config=SEARCH_CONFIG, search_type="plain")
         body = SearchVector("body_md", config=SEARCH_CONFIG)
-        title = SearchVector("thread__title", config=SEARCH_CONFIG)
+        # Each match is one GIN index lookup (community_post_search,
+        # community_thread_search); an OR across the join would scan.
+        ids = list(
+            Post.objects.annotate(found=body)
+            .filter(found=search)
+            .order_by()
+            .values_list("pk", flat=True)[:SEARCH_CANDIDATES]
+        )
+        titles = Thread.objects.annotate(found=SearchVector("title", config=SEARCH_CONFIG)).filter(
+            found=search
+        )
+        ids += list(
+            Post.objects.filter(number=1, thread__in=titles.values("pk"))
+            .order_by()
+            .values_list("pk", flat=True)[:SEARCH_CANDIDATES]
+        )
         posts = (
-            posts.annotate(body_search=body, title_search=title)
-            .filter(Q(body_search=search) | Q(number=1, title_search=search))
+            posts.filter(pk__in=ids)
             .annotate(rank=SearchRank(body, search))
             .order_by("-rank", "-created_at")
         )
