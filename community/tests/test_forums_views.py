@@ -247,3 +247,16 @@ def test_a_new_members_pending_reply_is_shown_to_them_only(client):
     assert "Halo semua" in html and "Waiting for a moderator" in html
     client.force_login(member())
     assert "Halo semua" not in client.get(thread.get_absolute_url()).content.decode()
+
+
+def test_a_thread_started_from_a_product_is_about_it(client):
+    product = ProductFactory(name="Kopi Gayo")
+    category = ForumCategoryFactory()
+    client.force_login(member())
+    url = reverse("community:forum_thread_new") + f"?product={product.pk}"
+    assert "About: Kopi Gayo" in client.get(url).content.decode()
+    client.post(
+        url,
+        {"category": category.slug, "title": "Gayo grind size", "body": "?", "product": product.pk},
+    )
+    assert category.threads.get().product_id == product.pk

@@ -397,13 +397,13 @@ def forum_thread_new(request: HttpRequest) -> HttpResponse:
         "product": request.POST.get("product") or request.GET.get("product", ""),
     }
     error = ""
+    product = None
+    if values["product"].isdigit():
+        from shop.models import Product
+
+        product = Product.objects.filter(pk=int(values["product"]), is_published=True).first()
     if request.method == "POST":
         category = next((c for c in categories if c.slug == values["category"]), None)
-        product = None
-        if values["product"].isdigit():
-            from shop.models import Product
-
-            product = Product.objects.filter(pk=int(values["product"]), is_published=True).first()
         if category is None:
             error = _("Choose a category.")
         else:
@@ -427,7 +427,7 @@ def forum_thread_new(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "community/forums/thread_new.html",
-        {"categories": categories, "values": values, "error": error},
+        {"categories": categories, "values": values, "error": error, "product": product},
         status=400 if error else 200,
     )
 
