@@ -9,11 +9,24 @@ class CommunityConfig(AppConfig):
     verbose_name = _("Community")
 
     def ready(self) -> None:
-        from community import kinds, notifications
+        # The forums' notification subscriber (core imports handlers.py
+        # modules only; this one has its own name).
+        from community import (
+            forum_handlers,  # noqa: F401
+            kinds,
+            notifications,
+        )
+        from community.demo.forums import seed_forums
         from community.demo.polls import seed_polls
+        from community.forum_privacy import forum_data_export, forum_user_anonymise
         from core import hooks
 
         notifications.register_kinds()
 
+        kinds.kind_register("post", "community.Post")
         kinds.kind_register("poll", "community.Poll")
+
+        hooks.register(hooks.DEMO_DATA, seed_forums, order=40)
         hooks.register(hooks.DEMO_DATA, seed_polls, order=50)
+        hooks.register(hooks.USER_DATA_EXPORT, forum_data_export)
+        hooks.register(hooks.USER_ANONYMISE, forum_user_anonymise)

@@ -3,12 +3,13 @@ own view module's `urlpatterns` here."""
 
 from __future__ import annotations
 
-from community.views import members, moderation, polls
+from community.views import forums, members, moderation, polls
 
 app_name = "community"
 
 urlpatterns: list = [
     *moderation.urlpatterns,
     *members.urlpatterns,
+    *forums.urlpatterns,
     *polls.urlpatterns,
 ]

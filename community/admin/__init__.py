@@ -2,7 +2,8 @@
 the flags, the audit history, members' standing and the community settings.
 Each kind of content adds its own module here."""
 
-from community.admin import (
-    moderation,  # noqa: F401
-    polls,  # noqa: F401
+from community.admin import (  # noqa: F401
+    forums,
+    moderation,
+    polls,
 )

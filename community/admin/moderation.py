@@ -470,6 +470,14 @@ class ContentAdminMixin:
     action_form = ReasonActionForm
     moderation_actions = ("approve_content", "hide_content", "restore_content", "delete_content")
 
+    # Moderators see every kind's content (the queue links to it) without
+    # the model's own view permission.
+    def has_view_permission(self, request, obj=None) -> bool:
+        return is_moderator(request.user) or super().has_view_permission(request, obj)
+
+    def has_module_permission(self, request) -> bool:
+        return is_moderator(request.user) or super().has_module_permission(request)
+
     def get_actions(self, request):
         actions = super().get_actions(request)
         if not is_moderator(request.user):

@@ -3,9 +3,10 @@ adds its own module's `urlpatterns` here."""
 
 from __future__ import annotations
 
-from community.api import moderation, polls
+from community.api import forums, moderation, polls
 
 urlpatterns: list = [
     *moderation.urlpatterns,
+    *forums.urlpatterns,
     *polls.urlpatterns,
 ]

@@ -1,6 +1,15 @@
 """Community models, one module per kind of content (Zulip's models/ package)."""
 
 from community.models.base import ContentStatus, MemberContent, Revision
+from community.models.forums import (
+    ForumCategory,
+    Post,
+    PostLike,
+    TaggedThread,
+    Thread,
+    ThreadRead,
+    Watch,
+)
 from community.models.moderation import (
     CommunitySettings,
     Flag,
@@ -15,6 +24,7 @@ __all__ = [
     "CommunitySettings",
     "ContentStatus",
     "Flag",
+    "ForumCategory",
     "MemberContent",
     "MemberProfile",
     "ModerationAction",
@@ -22,7 +32,13 @@ __all__ = [
     "PollBallot",
     "PollOption",
     "PollVote",
+    "Post",
+    "PostLike",
     "QueueItem",
     "Revision",
+    "TaggedThread",
+    "Thread",
+    "ThreadRead",
     "TrustLevel",
+    "Watch",
 ]
