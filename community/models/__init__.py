@@ -9,14 +9,19 @@ from community.models.moderation import (
     QueueItem,
     TrustLevel,
 )
+from community.models.qa import Answer, AnswerVote, BuyerQuestionRequest, Question
 
 __all__ = [
+    "Answer",
+    "AnswerVote",
+    "BuyerQuestionRequest",
     "CommunitySettings",
     "ContentStatus",
     "Flag",
     "MemberContent",
     "MemberProfile",
     "ModerationAction",
+    "Question",
     "QueueItem",
     "Revision",
     "TrustLevel",
