@@ -116,8 +116,7 @@ def product_questions(*, product_id: int, limit: int) -> tuple[list[Question], i
         .annotate(best_answer_id=_best_answer_id())
         .order_by("-created_at", "-pk")[:limit]
     )
-    count = len(questions) if len(questions) < limit else base.count()
-    return with_best_answers(questions), count
+    return with_best_answers(questions), base.count()
 
 
 def member_unpublished_questions(*, user, product_id: int) -> list[Question]:
