@@ -28,6 +28,10 @@ from core.api.schema import AUTH_ERRORS, NOT_FOUND, WRITE_ERRORS
 from core.api.serializers import StrictInputSerializer
 from shop import selectors as shop_selectors
 
+STATUS_HELP = (
+    "published; or, seen only by its author and moderators: pending (waiting for "
+    "approval) or hidden."
+)
 AUTHOR = {"id": 12, "name": "Dewi L.", "handle": "dewi_lestari"}
 PRODUCT = {"id": 7, "slug": "batik-tulis-parang", "name": "Batik Tulis Parang"}
 ANSWER_EXAMPLE = {
@@ -89,7 +93,8 @@ class AnswerOutputSerializer(serializers.Serializer):
     question_id = serializers.IntegerField()
     body = serializers.CharField(source="body_md")
     body_html = serializers.CharField()
-    status = serializers.ChoiceField(choices=ContentStatus.choices)
+    # A plain string: an enum named after "status" would rename the shop's.
+    status = serializers.CharField(help_text=STATUS_HELP)
     author = serializers.SerializerMethodField()
     score = serializers.IntegerField()
     my_vote = serializers.SerializerMethodField(help_text="Your vote: 1, -1, or 0 for none.")
@@ -112,7 +117,8 @@ class QuestionOutputSerializer(serializers.Serializer):
     title = serializers.CharField()
     body = serializers.CharField(source="body_md")
     body_html = serializers.CharField()
-    status = serializers.ChoiceField(choices=ContentStatus.choices)
+    # A plain string: an enum named after "status" would rename the shop's.
+    status = serializers.CharField(help_text=STATUS_HELP)
     url = serializers.SerializerMethodField()
     product = serializers.SerializerMethodField()
     author = serializers.SerializerMethodField()
@@ -461,7 +467,9 @@ class AnswerVoteApi(APIView):
 
     @extend_schema_serializer(component_name="CommunityAnswerVote")
     class InputSerializer(StrictInputSerializer):
-        value = serializers.ChoiceField(choices=[(1, "1"), (-1, "-1"), (0, "0")])
+        value = serializers.IntegerField(
+            min_value=-1, max_value=1, help_text="1 useful, -1 not useful, 0 withdraws."
+        )
 
     @extend_schema(
         request=InputSerializer,
@@ -476,7 +484,7 @@ class AnswerVoteApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         answer = services.answer_vote(
-            answer=answer, voter=request.user, value=int(data.validated_data["value"])
+            answer=answer, voter=request.user, value=data.validated_data["value"]
         )
         return _answer_response(request, answer)
 
