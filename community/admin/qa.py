@@ -55,8 +55,22 @@ class ClosedFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ModeratorsMayModerate:
+    """Moderators (community.moderate) see and edit questions and answers
+    without the model permissions; other staff need those."""
+
+    def has_module_permission(self, request) -> bool:
+        return is_moderator(request.user) or super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return is_moderator(request.user) or super().has_view_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return is_moderator(request.user) or super().has_change_permission(request, obj)
+
+
 @admin.register(Question)
-class QuestionAdmin(ContentAdminMixin, admin.ModelAdmin):
+class QuestionAdmin(ModeratorsMayModerate, ContentAdminMixin, admin.ModelAdmin):
     action_form = QuestionActionForm
     list_display = (
         "title",
@@ -159,7 +173,7 @@ class QuestionAdmin(ContentAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Answer)
-class AnswerAdmin(ContentAdminMixin, admin.ModelAdmin):
+class AnswerAdmin(ModeratorsMayModerate, ContentAdminMixin, admin.ModelAdmin):
     list_display = (
         "__str__",
         "question",
