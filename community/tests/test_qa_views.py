@@ -331,3 +331,54 @@ def test_a_members_pending_question_shows_on_the_product_page_for_them_only(clie
     html = _product_page(client, product).content.decode()
     assert "Pending question about it?" in html
     assert "waiting for a moderator" in html
+
+
+def test_the_author_edits_a_question_on_the_site_and_a_refusal_keeps_the_text(client):
+    question = question_make()
+    client.force_login(question.author)
+    url = reverse("community:question_edit", args=[question.pk])
+    assert b"Is the batik hand-drawn?" in client.get(url).content
+
+    refused = client.post(url, {"title": "Short", "body": "Kept details"})
+    assert refused.status_code == 400
+    assert "Kept details" in refused.content.decode()
+    assert Question.objects.get(pk=question.pk).title == "Is the batik hand-drawn?"
+
+    saved = client.post(url, {"title": "Is the batik really hand-drawn?", "body": ""})
+    question.refresh_from_db()
+    assert saved.status_code == 302 and saved["Location"] == question.get_absolute_url()
+    assert question.title == "Is the batik really hand-drawn?"
+    # the old address leads to the new one
+    old = client.get(reverse("community:question", args=[question.pk, "is-the-batik-hand-drawn"]))
+    assert old.status_code == 301 and old["Location"] == question.get_absolute_url()
+
+
+def test_the_author_deletes_their_answer_and_others_cannot(client):
+    answer = answer_make(question_make())
+    _member_client(client)
+    url = reverse("community:answer_delete", args=[answer.pk])
+    response = client.post(url, follow=True)
+    assert any("your own" in m for m in _messages(response))
+    assert Answer.objects.get(pk=answer.pk).status == ContentStatus.PUBLISHED
+
+    client.force_login(answer.author)
+    client.post(url)
+    assert Answer.objects.get(pk=answer.pk).status == ContentStatus.REMOVED
+    assert Question.objects.get(pk=answer.question_id).answer_count == 0
+
+
+def test_an_anonymous_vote_leads_to_the_login(client):
+    answer = answer_make(question_make())
+    response = client.post(reverse("community:answer_vote", args=[answer.pk]), {"value": "1"})
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert not AnswerVote.objects.exists()
+
+
+def test_the_list_is_paginated(client):
+    for i in range(23):
+        question_make(title=f"Question number {i} for the pages?")
+    first = client.get(reverse("community:questions"))
+    second = client.get(reverse("community:questions"), {"page": 2})
+    assert len(first.context["questions"]) == 20
+    assert len(second.context["questions"]) == 3
+    assert "Page 1 of 2" in first.content.decode()

@@ -229,7 +229,7 @@ def question_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method != "POST":
         return render(request, "community/qa/edit.html", context)
     try:
-        services.question_edit(
+        question = services.question_edit(
             question=question, editor=request.user, title=context["title"], body=context["body"]
         )
     except ApplicationError as error:
