@@ -73,10 +73,14 @@ def qa_pages_changed(*, product_id: int | None) -> None:
 
 def question_recount(*, question_id: int) -> None:
     """Recount a question's published answers (an answer was published,
-    hidden, deleted or restored); that is activity on the question."""
-    count = Answer.objects.filter(question_id=question_id, status=ContentStatus.PUBLISHED).count()
+    hidden, deleted or restored); that is activity on the question. An
+    accepted answer that is hidden or deleted is not shown as the accepted
+    one; restored, it is again (it keeps `is_accepted`)."""
+    published = Answer.objects.filter(question_id=question_id, status=ContentStatus.PUBLISHED)
+    count = published.count()
+    accepted_id = published.filter(is_accepted=True).values_list("pk", flat=True).first()
     Question.objects.filter(pk=question_id).update(
-        answer_count=count, last_activity_at=timezone.now()
+        answer_count=count, accepted_answer_id=accepted_id, last_activity_at=timezone.now()
     )
     product_id = (
         Question.objects.filter(pk=question_id).values_list("product_id", flat=True).first()

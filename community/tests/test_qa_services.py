@@ -301,3 +301,16 @@ def test_a_moderator_may_accept_for_the_asker():
     answer = answer_make(question)
     answer_accept(answer=answer, user=make_moderator())
     assert Answer.objects.get(pk=answer.pk).is_accepted
+
+
+def test_a_hidden_accepted_answer_is_not_shown_as_accepted_until_restored():
+    question = question_make()
+    answer = answer_make(question)
+    answer_accept(answer=answer, user=question.author)
+    moderator = make_moderator()
+
+    moderation.content_hide(content=answer, moderator=moderator)
+    assert Question.objects.get(pk=question.pk).accepted_answer_id is None
+
+    moderation.content_restore(content=answer, moderator=moderator)
+    assert Question.objects.get(pk=question.pk).accepted_answer_id == answer.pk
