@@ -18,14 +18,20 @@ class CommunityConfig(AppConfig):
         )
         from community.demo.forums import seed_forums
         from community.demo.polls import seed_polls
+        from community.demo.qa import seed_qa
         from community.forum_privacy import forum_data_export, forum_user_anonymise
+        from community.views.qa import product_questions_section
         from core import hooks
 
         notifications.register_kinds()
 
         kinds.kind_register("post", "community.Post")
         kinds.kind_register("poll", "community.Poll")
+        kinds.kind_register("question", "community.Question")
+        kinds.kind_register("answer", "community.Answer")
 
+        hooks.register(hooks.PRODUCT_PAGE_SECTIONS, product_questions_section, order=30)
+        hooks.register(hooks.DEMO_DATA, seed_qa, order=30)
         hooks.register(hooks.DEMO_DATA, seed_forums, order=40)
         hooks.register(hooks.DEMO_DATA, seed_polls, order=50)
         hooks.register(hooks.USER_DATA_EXPORT, forum_data_export)

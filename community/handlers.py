@@ -1,13 +1,23 @@
-"""The community's reactions to events: its own notifications
-(community.notifications). The only place the community reacts to events."""
+"""The community's reactions to events (core imports this module at
+start-up): its own notifications (community.notifications), and asking
+buyers about a product question."""
 
 from __future__ import annotations
 
 from community import notifications
-from community.events import ContentModerated
+from community.events import ContentModerated, QuestionAsked
+from community.services.qa import question_ask_buyers
 from core.events import subscribe
 
 
 @subscribe(ContentModerated, name="community.notify_moderation_decision")
 def notify_moderation_decision(event: ContentModerated) -> None:
     notifications.notify_decision(event)
+
+
+@subscribe(QuestionAsked, name="community.ask_recent_buyers")
+def ask_recent_buyers(event: QuestionAsked) -> None:
+    """A product question: a few recent buyers of the product are asked to help."""
+    if event.product_id is None:
+        return
+    question_ask_buyers(question_id=event.question_id)

@@ -3,7 +3,7 @@ own view module's `urlpatterns` here."""
 
 from __future__ import annotations
 
-from community.views import forums, members, moderation, polls
+from community.views import forums, members, moderation, polls, qa
 
 app_name = "community"
 
@@ -12,4 +12,5 @@ urlpatterns: list = [
     *members.urlpatterns,
     *forums.urlpatterns,
     *polls.urlpatterns,
+    *qa.urlpatterns,
 ]

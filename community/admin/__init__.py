@@ -6,4 +6,5 @@ from community.admin import (  # noqa: F401
     forums,
     moderation,
     polls,
+    qa,
 )

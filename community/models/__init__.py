@@ -19,8 +19,12 @@ from community.models.moderation import (
     TrustLevel,
 )
 from community.models.polls import Poll, PollBallot, PollOption, PollVote
+from community.models.qa import Answer, AnswerVote, BuyerQuestionRequest, Question
 
 __all__ = [
+    "Answer",
+    "AnswerVote",
+    "BuyerQuestionRequest",
     "CommunitySettings",
     "ContentStatus",
     "Flag",
@@ -34,6 +38,7 @@ __all__ = [
     "PollVote",
     "Post",
     "PostLike",
+    "Question",
     "QueueItem",
     "Revision",
     "TaggedThread",

@@ -65,3 +65,29 @@ def bought(user, product) -> None:
 
     order = order_place(product.variants.first(), user=user, quantity=1)
     order_mark_paid(order_id=order.pk, payment_reference=f"T-{order.pk}")
+
+
+# ------------------------------------------------------------ Q&A helpers
+def buy(user, product):
+    """A paid order of `product` by `user` (a verified buyer from then on)."""
+    from shop.services.orders import order_mark_paid
+    from shop.tests.factories import order_place
+
+    order = order_place(product.variants.first(), "bank_transfer", user=user, quantity=1)
+    order_mark_paid(order_id=order.pk, payment_reference=f"PAY-{order.pk}")
+    return order
+
+
+def question_make(author=None, *, product=None, title="Is the batik hand-drawn?", body=""):
+    """A published question by a trusted member (through the service)."""
+    from community.services.qa import question_ask
+
+    author = author or trusted(MemberFactory())
+    return question_ask(author=author, title=title, body=body, product=product)
+
+
+def answer_make(question, author=None, *, body="Yes, it is hand-drawn."):
+    from community.services.qa import answer_post
+
+    author = author or trusted(MemberFactory())
+    return answer_post(question=question, author=author, body=body)
