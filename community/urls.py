@@ -3,10 +3,11 @@ own view module's `urlpatterns` here."""
 
 from __future__ import annotations
 
-from community.views import moderation
+from community.views import moderation, reviews
 
 app_name = "community"
 
 urlpatterns: list = [
     *moderation.urlpatterns,
+    *reviews.urlpatterns,
 ]

@@ -2,4 +2,4 @@
 the flags, the audit history, members' standing and the community settings.
 Each kind of content adds its own module here."""
 
-from community.admin import moderation  # noqa: F401
+from community.admin import moderation, reviews  # noqa: F401

@@ -3,8 +3,9 @@ adds its own module's `urlpatterns` here."""
 
 from __future__ import annotations
 
-from community.api import moderation
+from community.api import moderation, reviews
 
 urlpatterns: list = [
     *moderation.urlpatterns,
+    *reviews.urlpatterns,
 ]

@@ -9,6 +9,7 @@ from community.models.moderation import (
     QueueItem,
     TrustLevel,
 )
+from community.models.reviews import ProductRating, Review, ReviewPhoto, ReviewVote
 
 __all__ = [
     "CommunitySettings",
@@ -17,7 +18,11 @@ __all__ = [
     "MemberContent",
     "MemberProfile",
     "ModerationAction",
+    "ProductRating",
     "QueueItem",
+    "Review",
+    "ReviewPhoto",
+    "ReviewVote",
     "Revision",
     "TrustLevel",
 ]
