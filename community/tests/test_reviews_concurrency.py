@@ -114,9 +114,7 @@ def test_rating_is_exact_when_many_reviews_are_written_at_once(postgres_required
 def test_one_helpful_vote_per_member_when_voting_at_once(postgres_required):
     # given
     author, voter = _members(2)
-    review = review_create(
-        user=author, product=ProductFactory(), stars=4, title="Vote", body="Me"
-    )
+    review = review_create(user=author, product=ProductFactory(), stars=4, title="Vote", body="Me")
 
     # when
     outcome = _run_together([lambda: review_vote(review_id=review.pk, voter=voter)] * THREADS)
@@ -132,13 +130,9 @@ def test_one_helpful_vote_per_member_when_voting_at_once(postgres_required):
 
 def test_helpful_count_is_exact_when_many_members_vote_at_once(postgres_required):
     author, *voters = _members(THREADS + 1)
-    review = review_create(
-        user=author, product=ProductFactory(), stars=4, title="Vote", body="Us"
-    )
+    review = review_create(user=author, product=ProductFactory(), stars=4, title="Vote", body="Us")
 
-    outcome = _run_together(
-        [lambda v=v: review_vote(review_id=review.pk, voter=v) for v in voters]
-    )
+    outcome = _run_together([lambda v=v: review_vote(review_id=review.pk, voter=v) for v in voters])
 
     assert outcome.errors == [] and outcome.refusals == []
     review.refresh_from_db()

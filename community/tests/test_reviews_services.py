@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-
 import struct
 import zlib
 from decimal import Decimal
@@ -38,8 +37,8 @@ from community.tests.factories import (
     review_write,
     trusted,
 )
-from core.models import OutboxEvent
 from core.exceptions import ApplicationError
+from core.models import OutboxEvent
 from shop.tests.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
@@ -51,7 +50,10 @@ def _member():
 
 
 def _events(event_type) -> list[dict]:
-    return [e.payload for e in OutboxEvent.objects.filter(event_type=event_type.event_type).order_by("created_at")]
+    return [
+        e.payload
+        for e in OutboxEvent.objects.filter(event_type=event_type.event_type).order_by("created_at")
+    ]
 
 
 def _rating(product) -> ProductRating:
@@ -158,9 +160,7 @@ def test_a_bad_photo_is_refused_with_its_name_and_nothing_written(upload, messag
     member, product = _member(), ProductFactory()
 
     with pytest.raises(ApplicationError) as error:
-        review_create(
-            user=member, product=product, stars=5, title="T", body="B", photos=[upload]
-        )
+        review_create(user=member, product=product, stars=5, title="T", body="B", photos=[upload])
 
     assert message in error.value.message
     assert upload.name in error.value.message
@@ -380,9 +380,7 @@ def test_a_member_cannot_reply_as_the_shop():
 
 
 def test_body_markdown_is_sanitised():
-    review = review_write(
-        _member(), ProductFactory(), body="**Bold** <script>alert(1)</script>"
-    )
+    review = review_write(_member(), ProductFactory(), body="**Bold** <script>alert(1)</script>")
 
     assert "<strong>Bold</strong>" in review.body_html
     assert "<script>" not in review.body_html
@@ -400,4 +398,3 @@ def test_photo_hidden_on_its_own_leaves_the_review_public():
     review.refresh_from_db()
     assert review.status == ContentStatus.PUBLISHED
     assert review.photo_count == 0
-
