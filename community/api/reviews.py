@@ -8,7 +8,12 @@ from __future__ import annotations
 from django.http import Http404
 from django.urls import path
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_serializer,
+)
 from rest_framework import generics, serializers, status
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -45,18 +50,21 @@ REVIEW_EXAMPLE = {
 }
 
 
+@extend_schema_serializer(component_name="CommunityReviewAuthor")
 class AuthorSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     name = serializers.CharField()
     handle = serializers.CharField(allow_blank=True)
 
 
+@extend_schema_serializer(component_name="CommunityReviewPhotoOut")
 class PhotoSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     url = serializers.CharField()
     thumb_url = serializers.CharField()
 
 
+@extend_schema_serializer(component_name="CommunityReview")
 class ReviewSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     product_id = serializers.IntegerField()
@@ -137,6 +145,7 @@ class ProductReviewListApi(generics.ListAPIView):
     filter_backends: list = []
     parser_classes = [JSONParser, MultiPartParser]
 
+    @extend_schema_serializer(component_name="CommunityReviewCreate")
     class InputSerializer(StrictInputSerializer):
         stars = serializers.IntegerField(min_value=1, max_value=5)
         title = serializers.CharField(max_length=TITLE_MAX)
@@ -202,6 +211,7 @@ class ReviewDetailApi(APIView):
     permission_classes = [AllowAny]
     parser_classes = [JSONParser]
 
+    @extend_schema_serializer(component_name="CommunityReviewEdit")
     class InputSerializer(StrictInputSerializer):
         stars = serializers.IntegerField(min_value=1, max_value=5)
         title = serializers.CharField(max_length=TITLE_MAX)
@@ -259,6 +269,7 @@ class ReviewPhotoCreateApi(APIView):
     permission_classes = [IsAuthenticated]
     parser_classes = [MultiPartParser]
 
+    @extend_schema_serializer(component_name="CommunityReviewPhoto")
     class InputSerializer(StrictInputSerializer):
         image = serializers.FileField()
 
@@ -288,6 +299,7 @@ class ReviewVoteApi(APIView):
 
     permission_classes = [IsAuthenticated]
 
+    @extend_schema_serializer(component_name="CommunityReviewVote")
     class OutputSerializer(serializers.Serializer):
         id = serializers.IntegerField()
         helpful_count = serializers.IntegerField()
