@@ -120,7 +120,9 @@ def test_a_non_buyer_sending_verified_buyer_is_not_verified(api):
     api.force_authenticate(_member())
 
     response = api.post(
-        _url(product), {"stars": 5, "title": "t", "body": "b", "verified_buyer": True}, format="json"
+        _url(product),
+        {"stars": 5, "title": "t", "body": "b", "verified_buyer": True},
+        format="json",
     )
 
     assert response.json()["verified_buyer"] is False

@@ -292,7 +292,7 @@ def test_form_with_bad_input_shows_the_message_and_keeps_what_was_typed(client):
     )
 
     html = response.content.decode()
-    assert response.status_code == 422
+    assert response.status_code == 400
     assert "My careful title" in html
     assert "at most 5000 characters" in html
     assert 'value="4" checked' in html or 'value="4"\n' in html or "checked" in html
@@ -316,7 +316,7 @@ def test_form_refuses_a_fake_image_and_keeps_the_text(client):
     )
 
     html = response.content.decode()
-    assert response.status_code == 422
+    assert response.status_code == 400
     assert "cat.jpg: The file is not a valid image." in html
     assert "Kept title" in html and "Kept body" in html
     assert not Review.objects.exists()

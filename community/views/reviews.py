@@ -264,7 +264,7 @@ def review_write(request: HttpRequest, slug: str) -> HttpResponse:
     else:
         form = ReviewForm()
     photos = getattr(review, "public_photos", []) if review is not None else []
-    status = 422 if request.method == "POST" else 200
+    status = 400 if request.method == "POST" else 200  # an invalid form is a 400
     return render(
         request,
         "community/reviews/form.html",
