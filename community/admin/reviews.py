@@ -133,6 +133,12 @@ class ReviewAdmin(ContentAdminMixin, admin.ModelAdmin):
     def has_change_permission(self, request, obj=None) -> bool:
         return services.can_reply(request.user) or is_moderator(request.user)
 
+    def has_view_permission(self, request, obj=None) -> bool:
+        return self.has_change_permission(request, obj) or super().has_view_permission(request, obj)
+
+    def has_module_permission(self, request) -> bool:
+        return self.has_view_permission(request) or super().has_module_permission(request)
+
     @admin.display(description=_("reply"), boolean=True)
     def has_reply(self, review: Review) -> bool:
         return bool(review.reply_md)
@@ -185,6 +191,9 @@ class ReviewPhotoAdmin(ContentAdminMixin, admin.ModelAdmin):
     def has_view_permission(self, request, obj=None) -> bool:
         return is_moderator(request.user) or super().has_view_permission(request, obj)
 
+    def has_module_permission(self, request) -> bool:
+        return is_moderator(request.user) or super().has_module_permission(request)
+
     @admin.display(description=_("photo"))
     def preview(self, photo: ReviewPhoto):
         if not photo.thumb:
@@ -232,3 +241,9 @@ class ProductRatingAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+    def has_view_permission(self, request, obj=None) -> bool:
+        return is_moderator(request.user) or super().has_view_permission(request, obj)
+
+    def has_module_permission(self, request) -> bool:
+        return is_moderator(request.user) or super().has_module_permission(request)

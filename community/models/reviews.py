@@ -151,6 +151,10 @@ class ReviewPhoto(MemberContent):
     def revision_fields(self) -> dict[str, str]:
         return {"body_md": self.body_md}
 
+    def viewable_by(self, user) -> bool:
+        """Its own status, and its review's: a hidden review hides its photos."""
+        return super().viewable_by(user) and self.review.viewable_by(user)
+
     def visibility_changed(self) -> None:
         from community.services.reviews import review_photo_count_refresh
 
