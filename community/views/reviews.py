@@ -12,6 +12,7 @@ from django.core import signing
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import path, reverse
@@ -89,6 +90,8 @@ def _section_shared(product, rating) -> dict:
 
 
 def _actions_html(request, *, review_id: int, helpful_count: int, state) -> str:
+    # Rendered without the request's context processors (five times per
+    # page): only what the vote and flag forms read is passed.
     return render_to_string(
         "community/reviews/_actions.html",
         {
@@ -96,8 +99,10 @@ def _actions_html(request, *, review_id: int, helpful_count: int, state) -> str:
             "helpful_count": helpful_count,
             "voted": review_id in state.voted_ids,
             "own": review_id == state.own_review_id,
+            "request": request,
+            "user": request.user,
+            "csrf_token": get_token(request),
         },
-        request=request,
     )
 
 
