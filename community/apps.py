@@ -19,18 +19,26 @@ class CommunityConfig(AppConfig):
         from community.demo.forums import seed_forums
         from community.demo.polls import seed_polls
         from community.demo.qa import seed_qa
+        from community.demo.reviews import seed_reviews
         from community.forum_privacy import forum_data_export, forum_user_anonymise
+        from community.selectors.reviews import rating_annotations
         from community.views.qa import product_questions_section
+        from community.views.reviews import product_reviews_section
         from core import hooks
 
         notifications.register_kinds()
 
+        kinds.kind_register("review", "community.Review")
+        kinds.kind_register("review_photo", "community.ReviewPhoto")
         kinds.kind_register("post", "community.Post")
         kinds.kind_register("poll", "community.Poll")
         kinds.kind_register("question", "community.Question")
         kinds.kind_register("answer", "community.Answer")
 
+        hooks.register(hooks.PRODUCT_RATING_ANNOTATIONS, rating_annotations)
+        hooks.register(hooks.PRODUCT_PAGE_SECTIONS, product_reviews_section, order=20)
         hooks.register(hooks.PRODUCT_PAGE_SECTIONS, product_questions_section, order=30)
+        hooks.register(hooks.DEMO_DATA, seed_reviews, order=20)
         hooks.register(hooks.DEMO_DATA, seed_qa, order=30)
         hooks.register(hooks.DEMO_DATA, seed_forums, order=40)
         hooks.register(hooks.DEMO_DATA, seed_polls, order=50)

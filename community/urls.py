@@ -3,13 +3,14 @@ own view module's `urlpatterns` here."""
 
 from __future__ import annotations
 
-from community.views import forums, members, moderation, polls, qa
+from community.views import forums, members, moderation, polls, qa, reviews
 
 app_name = "community"
 
 urlpatterns: list = [
     *moderation.urlpatterns,
     *members.urlpatterns,
+    *reviews.urlpatterns,
     *forums.urlpatterns,
     *polls.urlpatterns,
     *qa.urlpatterns,

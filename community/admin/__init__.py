@@ -7,4 +7,5 @@ from community.admin import (  # noqa: F401
     moderation,
     polls,
     qa,
+    reviews,
 )

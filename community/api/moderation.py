@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.http import Http404
 from django.urls import path
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -23,12 +23,14 @@ class FlagCreateApi(APIView):
 
     permission_classes = [IsAuthenticated]
 
+    @extend_schema_serializer(component_name="CommunityFlagCreate")
     class InputSerializer(StrictInputSerializer):
         kind = serializers.CharField(max_length=32)
         id = serializers.IntegerField(min_value=1)
         reason = serializers.ChoiceField(choices=Flag.Reason.choices)
         note = serializers.CharField(max_length=500, required=False, allow_blank=True)
 
+    @extend_schema_serializer(component_name="CommunityFlag")
     class OutputSerializer(serializers.Serializer):
         id = serializers.IntegerField()
         kind = serializers.CharField()

@@ -20,6 +20,7 @@ from community.models.moderation import (
 )
 from community.models.polls import Poll, PollBallot, PollOption, PollVote
 from community.models.qa import Answer, AnswerVote, BuyerQuestionRequest, Question
+from community.models.reviews import ProductRating, Review, ReviewPhoto, ReviewVote
 
 __all__ = [
     "Answer",
@@ -38,8 +39,12 @@ __all__ = [
     "PollVote",
     "Post",
     "PostLike",
+    "ProductRating",
     "Question",
     "QueueItem",
+    "Review",
+    "ReviewPhoto",
+    "ReviewVote",
     "Revision",
     "TaggedThread",
     "Thread",

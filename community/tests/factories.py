@@ -91,3 +91,57 @@ def answer_make(question, author=None, *, body="Yes, it is hand-drawn."):
 
     author = author or trusted(MemberFactory())
     return answer_post(question=question, author=author, body=body)
+
+
+# ----------------------------------------------------------------- reviews
+def paid_order(user, *products, status: str = "paid", language: str = "en"):
+    """An order of `user` holding one of each product, in `status` (a real
+    purchase for "paid" and later statuses)."""
+    from decimal import Decimal
+
+    from shop.models import Order, OrderLine
+
+    order = Order.objects.create(
+        number=f"T-{Order.objects.count() + 1:05d}-{user.pk}",
+        user=user,
+        email=user.email,
+        status=status,
+        currency="IDR",
+        subtotal=Decimal("1"),
+        total=Decimal("1"),
+        payment_gateway="bank_transfer",
+        language=language,
+    )
+    for product in products:
+        variant = product.variants.first()
+        OrderLine.objects.create(
+            order=order,
+            variant=variant,
+            product_name=product.name,
+            sku=variant.sku,
+            unit_price=variant.price,
+            quantity=1,
+            line_total=variant.price,
+        )
+    return order
+
+
+def image_upload(name: str = "photo.jpg", *, size=(64, 48), fmt: str = "JPEG", exif=None):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    out = io.BytesIO()
+    image = Image.new("RGB", size, (200, 120, 40))
+    if exif is not None:
+        image.save(out, format=fmt, exif=exif)
+    else:
+        image.save(out, format=fmt)
+    return SimpleUploadedFile(name, out.getvalue(), content_type=f"image/{fmt.lower()}")
+
+
+def review_write(user, product, *, stars: int = 5, title: str = "Lovely", body: str = "Nice."):
+    from community.services.reviews import review_create
+
+    return review_create(user=user, product=product, stars=stars, title=title, body=body)

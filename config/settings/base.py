@@ -329,6 +329,13 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5_242_880
 AVATAR_MAX_BYTES = 2 * 1024 * 1024
 AVATAR_MAX_PIXELS = 4096 * 4096
+# Review photos (community): checked from the upload and its header before
+# decoding, then re-encoded (EXIF dropped).
+REVIEW_PHOTO_MAX_BYTES = env.int("REVIEW_PHOTO_MAX_BYTES", default=8 * 1024 * 1024)
+REVIEW_PHOTO_MAX_PIXELS = env.int("REVIEW_PHOTO_MAX_PIXELS", default=40_000_000)
+# Days after delivery before the review-request email; its links' lifetime.
+REVIEW_REQUEST_DAYS = env.int("REVIEW_REQUEST_DAYS", default=7)
+REVIEW_LINK_MAX_AGE_DAYS = env.int("REVIEW_LINK_MAX_AGE_DAYS", default=60)
 AVATAR_SIZE = 256
 
 # --- Mail ---------------------------------------------------------------------
@@ -514,6 +521,10 @@ CELERY_BEAT_SCHEDULE = {
     # from NOTIFICATION_DIGEST_HOUR (local time) on.
     "send-notification-digests": {
         "task": "core.tasks.send_notification_digests",
+        "schedule": 3600.0,
+    },
+    "send-review-requests": {
+        "task": "community.tasks.send_review_requests",
         "schedule": 3600.0,
     },
 }

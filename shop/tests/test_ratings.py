@@ -23,6 +23,13 @@ from shop.tests.factories import ProductFactory, category_create
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _no_installed_provider(monkeypatch):
+    """These tests are about shop with and without a provider: the reviews
+    app's own provider (registered at start-up) is set aside for them."""
+    monkeypatch.setitem(hooks._registry, hooks.PRODUCT_RATING_ANNOTATIONS, [])
+
+
 @pytest.fixture
 def ratings():
     with hooks.registered(hooks.PRODUCT_RATING_ANNOTATIONS, rating_annotations):
