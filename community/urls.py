@@ -3,11 +3,12 @@ own view module's `urlpatterns` here."""
 
 from __future__ import annotations
 
-from community.views import forums, members, moderation, polls, qa, reviews
+from community.views import forums, landing, members, moderation, polls, qa, reviews
 
 app_name = "community"
 
 urlpatterns: list = [
+    *landing.urlpatterns,
     *moderation.urlpatterns,
     *members.urlpatterns,
     *reviews.urlpatterns,

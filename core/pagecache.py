@@ -44,6 +44,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 import structlog
@@ -72,6 +73,23 @@ def hole(name: str) -> str:
     if not name.isalnum():
         raise ValueError("hole names are letters and digits")
     return f"kampunghole{name}0d4e"
+
+
+# Per-visitor parts of the site's own layout (the header's cart badge), left
+# as holes in every stored page whichever view stored it, and filled on every
+# response: context name -> (marker, fn(request) -> HTML).
+_site_holes: dict[str, tuple[str, Callable[[HttpRequest], str]]] = {}
+
+
+def site_hole_register(
+    context_name: str, marker_name: str, fn: Callable[[HttpRequest], str]
+) -> str:
+    """Declare a per-visitor fragment of base.html: a stored page gets the
+    marker in the template variable `context_name`, and `fn(request)`'s HTML
+    in its place on every response. Returns the marker."""
+    marker = hole(marker_name)
+    _site_holes[context_name] = (marker, fn)
+    return marker
 
 
 def _generation_key(namespace: str) -> str:
@@ -189,7 +207,11 @@ class PageCache:
         per-request values become holes. Empty when the page is not cached."""
         if not self.enabled:
             return {}
-        return {"csrf_token": CSRF_HOLE, CSP_CONTEXT_KEY: NONCE_HOLE}
+        return {
+            "csrf_token": CSRF_HOLE,
+            CSP_CONTEXT_KEY: NONCE_HOLE,
+            **{name: marker for name, (marker, _fn) in _site_holes.items()},
+        }
 
     def get(self) -> tuple[HttpResponse, dict[str, Any]] | None:
         """The stored page if it belongs to the current generations. One cache
@@ -255,10 +277,18 @@ class PageCache:
 
     def _fill_standard(self, response: HttpResponse) -> HttpResponse:
         """The holes every stored page has: a real CSRF token for this visitor
-        (CsrfViewMiddleware then sets its cookie) and this request's nonce."""
+        (CsrfViewMiddleware then sets its cookie), this request's nonce, and
+        the layout's per-visitor parts (site_hole_register)."""
 
         def nonce() -> str:
             value = get_nonce(self.request)
             return "" if value is None else str(value)
 
-        return self.fill(response, {CSRF_HOLE: lambda: get_token(self.request), NONCE_HOLE: nonce})
+        request = self.request
+        holes: dict[str, str | Callable[[], str]] = {
+            CSRF_HOLE: lambda: get_token(request),
+            NONCE_HOLE: nonce,
+        }
+        for marker, fn in _site_holes.values():
+            holes[marker] = partial(fn, request)
+        return self.fill(response, holes)

@@ -20,6 +20,12 @@ class ShopConfig(AppConfig):
         )
 
         hooks.register(hooks.DEMO_DATA, demo.seed_shop, order=10)
+        # The header's cart badge differs per visitor: every stored page, of
+        # any app, leaves it as a hole that is filled per response.
+        from core import pagecache
+        from shop.context_processors import cart_badge_html
+
+        pagecache.site_hole_register("cart_badge_hole", "cartbadge", cart_badge_html)
         # "Download my data" and account deletion (accounts.services).
         hooks.register(hooks.USER_DATA_EXPORT, privacy.user_data_export)
         hooks.register(hooks.USER_ANONYMISE, privacy.user_anonymise)

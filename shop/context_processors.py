@@ -51,5 +51,12 @@ def cart_item_count(request) -> int:
     return lines.aggregate(total=Sum("quantity"))["total"] or 0
 
 
+def cart_badge_html(request) -> str:
+    """The header's cart badge for this visitor (a page-cache site hole)."""
+    from django.template.loader import render_to_string
+
+    return render_to_string("includes/cart_badge.html", {"cart_count": cart_item_count(request)})
+
+
 def cart(request) -> dict:
     return {"cart_count": SimpleLazyObject(lambda: cart_item_count(request))}

@@ -28,7 +28,9 @@ from community.models import (
     Revision,
 )
 from community.permissions import is_moderator
+from community.selectors.landing import LANDING_NAMESPACE
 from community.services.members import member_can_vote_check, member_published_count_add
+from core import pagecache
 from core.events import publish
 from core.exceptions import ApplicationError
 from core.markdown import render_markdown
@@ -93,7 +95,14 @@ def content_created(*, content: MemberContent, pending: bool) -> MemberContent:
     return content
 
 
+def _landing_changed(reason: str) -> None:
+    """The community's front page and home block show public content of
+    every kind: each publication, hide, restore and edit renews them."""
+    pagecache.bump(LANDING_NAMESPACE, reason=reason)
+
+
 def _first_publication(content: MemberContent) -> None:
+    _landing_changed(f"{content.kind} published")
     now = timezone.now()
     fields = {"status": ContentStatus.PUBLISHED}
     if content.published_at is None:
@@ -205,6 +214,7 @@ def _tell_author(*, content: MemberContent, decision: str, moderator, reason: st
 
 
 def _set_status(content: MemberContent, status: str) -> None:
+    _landing_changed(f"{content.kind} {status}")
     type(content).objects.filter(pk=content.pk).update(status=status, updated_at=timezone.now())
     content.status = status
     content.visibility_changed()
@@ -403,6 +413,8 @@ def content_edit(*, content: MemberContent, editor, changes: dict[str, str]) -> 
     content.edit_count = F("edit_count") + 1
     content.save(update_fields=[*changed, "body_html", "edited_at", "edit_count", "updated_at"])
     content.refresh_from_db()
+    if content.is_public:
+        _landing_changed(f"{content.kind} edited")
     if editor.pk != content.author_id:
         _log(moderator=editor, action=Action.EDIT, content=content, fields=sorted(changed))
     return content

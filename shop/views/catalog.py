@@ -23,7 +23,6 @@ from core import hooks, pagecache
 from core.money import format_money
 from shop import selectors
 from shop.cache import CATALOG, catalog_generation, product_namespace
-from shop.context_processors import cart_item_count
 from shop.forms import ListingForm
 from shop.models import StockAlert, WishlistItem
 from shop.viewcounts import product_view_record
@@ -75,7 +74,6 @@ def meta_description(product) -> str:
 
 # -------------------------------------------------------------- page cache
 RECENTLY_VIEWED_HOLE = pagecache.hole("recentlyviewed")
-CART_BADGE_HOLE = pagecache.hole("cartbadge")
 
 
 def _page_cache(request: HttpRequest, **options) -> pagecache.PageCache:
@@ -85,10 +83,7 @@ def _page_cache(request: HttpRequest, **options) -> pagecache.PageCache:
 def _render_for_cache(
     request: HttpRequest, page: pagecache.PageCache, template: str, context: dict
 ) -> HttpResponse:
-    extra = page.context()
-    if extra:
-        extra["cart_badge_hole"] = CART_BADGE_HOLE
-    return render(request, template, {**context, **extra})
+    return render(request, template, {**context, **page.context()})
 
 
 def _fill_visitor_holes(
@@ -97,15 +92,9 @@ def _fill_visitor_holes(
     response: HttpResponse,
     holes: dict | None = None,
 ) -> HttpResponse:
-    return page.fill(
-        response,
-        {
-            CART_BADGE_HOLE: lambda: render_to_string(
-                "includes/cart_badge.html", {"cart_count": cart_item_count(request)}
-            ),
-            **(holes or {}),
-        },
-    )
+    # The header's cart badge is a site hole (ShopConfig.ready), filled by
+    # the page cache itself.
+    return page.fill(response, holes or {})
 
 
 def _shared_fragment(request: HttpRequest, name: str, render_fragment) -> str:
