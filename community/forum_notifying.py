@@ -1,7 +1,6 @@
 """The one place forum notifications leave the community: each recipient of
-a new post, with why they get it. It does nothing yet; it is where
-`core.notifications.notify(...)` is called once the notification centre
-exists."""
+a new post, with why they get it, handed to the notification centre
+(community.notifications)."""
 
 from __future__ import annotations
 
@@ -20,3 +19,6 @@ REASONS = (MENTIONED, QUOTED, REPLIED, THREAD_REPLY, WATCHING_THREAD, WATCHING_C
 
 def forum_post_notify(*, user_id: int, reason: str, post: Post) -> None:
     """Tell `user_id` about `post`, for `reason` (one of REASONS)."""
+    from community.notifications import notify_forum_post
+
+    notify_forum_post(user_id=user_id, reason=reason, post=post)

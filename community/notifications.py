@@ -77,12 +77,22 @@ KINDS = [
         code=BUYER_QUESTION,
         label=gettext_lazy("Questions about products you bought"),
         description=gettext_lazy("At most once a week, a shopper's question you could answer."),
-        render=_line("A shopper asks about %(title)s: can you help?"),
+        render=lambda data: (
+            gettext("A shopper asks about %(product)s: “%(title)s”. Can you help?")
+            % {"product": data.get("product_name", ""), "title": data.get("title", "")}
+        ),
     ),
     NotificationKind(
         code=REVIEW_REPLY,
         label=gettext_lazy("The shop's replies to your reviews"),
         render=_line("The shop replied to your review of %(title)s"),
+    ),
+    NotificationKind(
+        code=REVIEW_REQUEST,
+        label=gettext_lazy("Requests to review what you bought"),
+        render=_line("How is your %(title)s? Write a review"),
+        default=Delivery.WEB,
+        email=False,
     ),
     NotificationKind(
         code=MODERATION,
@@ -126,4 +136,101 @@ def notify_decision(event) -> None:
         },
         url=event.url if event.decision != "remove" else "",
         actor_id=event.moderator_id,
+    )
+
+
+# ------------------------------------------------------------ from events
+def _name(user_id: int | None) -> str:
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.filter(pk=user_id).first() if user_id else None
+    return user.public_name if user is not None else ""
+
+
+def notify_like(event) -> None:
+    from community.models import Post
+    from community.selectors.forums import post_url
+
+    post = Post.objects.select_related("thread").filter(pk=event.post_id).first()
+    if post is None or not post.is_public:
+        return
+    notify(
+        user_id=event.author_id,
+        kind=LIKE,
+        key=f"forum.like:{event.post_id}:{event.liker_id}",
+        data={"name": _name(event.liker_id), "title": post.thread.title},
+        url=post_url(post),
+        actor_id=event.liker_id,
+    )
+
+
+def notify_answer(event) -> None:
+    from community.models import Answer
+
+    answer = Answer.objects.select_related("question", "author").filter(pk=event.answer_id).first()
+    if answer is None or not answer.is_public:
+        return
+    notify(
+        user_id=event.question_author_id,
+        kind=ANSWER,
+        key=f"qa.answer:{event.answer_id}",
+        data={"name": answer.author.public_name, "title": answer.question.title},
+        url=answer.get_absolute_url(),
+        actor_id=event.author_id,
+    )
+
+
+def notify_accepted(event) -> None:
+    from community.models import Answer
+
+    answer = Answer.objects.select_related("question").filter(pk=event.answer_id).first()
+    if answer is None:
+        return
+    notify(
+        user_id=event.author_id,
+        kind=ACCEPTED,
+        key=f"qa.accepted:{event.event_id}",
+        data={"name": _name(event.accepted_by_id), "title": answer.question.title},
+        url=answer.get_absolute_url(),
+        actor_id=event.accepted_by_id,
+    )
+
+
+def notify_review_reply(event) -> None:
+    from community.models import Review
+
+    review = Review.objects.select_related("product").filter(pk=event.review_id).first()
+    if review is None:
+        return
+    notify(
+        user_id=event.author_id,
+        kind=REVIEW_REPLY,
+        key=f"review.reply:{event.event_id}",
+        data={"title": review.product.name},
+        url=review.get_absolute_url(),
+        actor_id=event.staff_id,
+    )
+
+
+FORUM_KINDS = {
+    "mentioned": MENTION,
+    "quoted": QUOTE,
+    "replied": REPLY,
+    "thread_reply": REPLY,
+    "watching_thread": WATCHED,
+    "watching_category": WATCHED,
+}
+
+
+def notify_forum_post(*, user_id: int, reason: str, post) -> None:
+    """One member hears of a new post, for the most specific reason."""
+    from community.selectors.forums import post_url
+
+    notify(
+        user_id=user_id,
+        kind=FORUM_KINDS[reason],
+        key=f"forum.post:{post.pk}",
+        data={"name": post.author.public_name, "title": post.thread.title, "reason": reason},
+        url=post_url(post),
+        actor_id=post.author_id,
     )

@@ -1,9 +1,8 @@
 """The community's notifications, in one place: each function builds what a
 member is told and hands it to `_send()`.
 
-`_send()` is where the shared notification centre
-(`core.notifications.notify(user_id=, kind=, key=, data=, url=, actor_id=)`)
-is called; until the platform has one, it sends nothing. Callers run inside
+`_send()` hands it to the shared notification centre
+(`core.notifications.notify`). Callers run inside
 the transaction that records why the member is told (e.g. a
 BuyerQuestionRequest row), so a notification and its reason commit
 together."""
@@ -12,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.notifications import notify
+
 QUESTION_FOR_BUYER = "community.question_for_buyer"
 
 
@@ -19,7 +20,7 @@ def _send(
     *, user_id: int, kind: str, key: str, data: dict[str, Any], url: str, actor_id: int | None
 ) -> None:
     """Deliver one notification (`key` makes a second delivery a no-op)."""
-    return None
+    notify(user_id=user_id, kind=kind, key=key, data=data, url=url, actor_id=actor_id)
 
 
 def ask_buyer(*, question, buyer_id: int) -> None:

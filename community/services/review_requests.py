@@ -19,9 +19,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from community.models import Review
+from community.notifications import REVIEW_REQUEST
 from core.mail import absolute_url
 from core.mailer import email_record
 from core.models import OutgoingEmail
+from core.notifications import Delivery, notify
+from core.notifications.kinds import notification_kind_get
+from core.notifications.services import delivery_for
 from shop.models import Order, OrderHistory, OrderLine
 
 LINK_SALT = "community.review-request"
@@ -111,6 +115,11 @@ def review_request_send(*, order_id: int) -> bool:
         wanted = [pk for pk in dict.fromkeys(product_ids) if pk not in reviewed]
         if not wanted:
             return False
+        # A member who switched review requests off gets neither the email
+        # nor the notifications.
+        kind = notification_kind_get(REVIEW_REQUEST)
+        if delivery_for(user_id=order.user_id, kind=kind) == Delivery.OFF:
+            return False
         from shop.models import Product
 
         language = order.language or settings.LANGUAGE_CODE
@@ -132,6 +141,18 @@ def review_request_send(*, order_id: int) -> bool:
                 "name": order.user.public_name,
                 "items": items,
             }
+            for pk in wanted:
+                if pk in products:
+                    # Stored without a language prefix: shown in the reader's.
+                    with translation.override(settings.LANGUAGE_CODE):
+                        url = reverse("community:review_write", args=[products[pk].slug])
+                    notify(
+                        user_id=order.user_id,
+                        kind=REVIEW_REQUEST,
+                        key=f"review.request:{order.pk}:{pk}",
+                        data={"title": products[pk].name},
+                        url=url,
+                    )
             email_record(
                 key=email_key(order.pk),
                 kind=KIND,
