@@ -8,7 +8,6 @@ import os
 from pathlib import Path
 
 import pytest
-from allauth.account.models import EmailAddress
 from django.conf import settings as django_settings
 from django.test import Client
 from playwright.sync_api import Page, expect
@@ -48,7 +47,6 @@ def _sign_in(page: Page, live_server, user) -> None:
 
 def _member(email: str, name: str):
     user = trusted(MemberFactory(email=email, display_name=name), 2)
-    EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
     return user
 
 
