@@ -20,9 +20,20 @@ from playwright.sync_api import Browser, Page, expect
 
 from accounts.services import api_token_create
 from accounts.tests.factories import PASSWORD
-from community.models import CommunitySettings, Poll, QueueItem, Review, Thread, TrustLevel
+from community.models import (
+    Answer,
+    CommunitySettings,
+    Poll,
+    Question,
+    QueueItem,
+    Review,
+    Thread,
+    TrustLevel,
+)
 from community.services.forums import post_reply
 from community.services.members import member_profile
+from community.services.qa import question_ask
+from community.services.reviews import review_create
 from community.tests.factories import MemberFactory, make_moderator, trusted
 from community.tests.forums_factories import ForumCategoryFactory
 from e2e.helpers import Authenticator
@@ -102,11 +113,14 @@ def _member(name: str):
 class Api:
     """The community API as a client program uses it: a token, JSON, HTTP."""
 
+    opened: list = []  # request contexts, disposed after each test
+
     def __init__(self, playwright, live_server, user) -> None:
         _token, key = api_token_create(user=user, name="xss")
         self.request = playwright.request.new_context(
             base_url=live_server.url, extra_http_headers={"Authorization": f"Token {key}"}
         )
+        Api.opened.append(self.request)
 
     def send(self, method: str, path: str, data: dict, *, expected: int = 201) -> dict:
         response = self.request.fetch("/api/v1/" + path, method=method, data=data)
@@ -121,7 +135,6 @@ class Checker:
         self.page = page
         self.base = live_server.url
         self.dialogs = DialogWatch(page)
-        self.seen: list[str] = []
 
     def check(self, url: str, selector: str, *, shows=(), some_of=()) -> None:
         """`shows`: texts the member content holds; `some_of`: texts of which
@@ -139,7 +152,6 @@ class Checker:
         problems = inert_problems(page, selector)
         assert not problems, f"{url} ({selector}): {problems}"
         assert not self.dialogs.opened, f"{url}: dialogs {self.dialogs.opened}"
-        self.seen.append(url)
 
     def check_title(self, url: str, text: str) -> None:
         """The page's <title> holds the payload as text (it did not close it)."""
@@ -311,8 +323,6 @@ def _replies(page, browser, live_server, playwright, checker: Checker):
 
 
 def _questions(page, browser, live_server, playwright, checker: Checker):
-    from community.models import Question
-
     product = ProductFactory(name="Kopi Gayo", category=category_create("Kopi"))
     by_form, by_api = _member("Siti Asker"), _member("Budi Asker")
     api = Api(playwright, live_server, by_api)
@@ -356,9 +366,6 @@ def _questions(page, browser, live_server, playwright, checker: Checker):
 
 
 def _answers(page, browser, live_server, playwright, checker: Checker):
-    from community.models import Answer
-    from community.services.qa import question_ask
-
     product = ProductFactory(name="Kopi Gayo", category=category_create("Kopi"))
     asker, by_form, by_api = _member("Siti Asker"), _member("Budi"), _member("Agus")
     question = question_ask(author=asker, title="Is it good for a moka pot?", product=product)
@@ -448,8 +455,6 @@ def _profiles(page, browser, live_server, playwright, checker: Checker):
             member.refresh_from_db()
             assert member.display_name == name
             post_reply(author=member, thread=thread_obj, body=f"Reply {n} {channel}.")
-            from community.services.reviews import review_create
-
             review_create(
                 user=member, product=product, stars=5, title=f"Good {n} {channel}", body="Yes."
             )
@@ -495,5 +500,9 @@ def test_payloads_stay_inert_everywhere_they_show(
     kind: str, page: Page, browser: Browser, live_server, playwright, browser_problems
 ):
     checker = Checker(page, live_server)
-    KINDS[kind](page, browser, live_server, playwright, checker)
+    try:
+        KINDS[kind](page, browser, live_server, playwright, checker)
+    finally:
+        while Api.opened:
+            Api.opened.pop().dispose()
     assert not checker.dialogs.opened
