@@ -192,6 +192,16 @@ def test_forums_index_and_search_pages(client):
     assert Post.objects.get(thread=thread).status == ContentStatus.PUBLISHED
 
 
+def test_search_results_show_the_text_escaped_once(client):
+    thread_make(title="Sambal & salt", body="Use `<b>` & **cold** water, 2 > 1")
+    html = client.get(reverse("community:forum_search") + "?q=cold").content.decode()
+    # The excerpt is the text the post shows: its markup gone, each special
+    # character escaped once (not "&amp;lt;", which reads as "&lt;").
+    assert "Use &lt;b&gt; &amp; cold water, 2 &gt; 1" in html
+    assert "&amp;lt;" not in html and "&amp;amp;" not in html
+    assert "<b>" not in html.split('class="forum-results"')[1]
+
+
 def test_a_post_number_link_goes_to_its_page():
     thread = thread_make()
     for _ in range(21):
