@@ -21,6 +21,8 @@ class CommunityConfig(AppConfig):
         from community.demo.qa import seed_qa
         from community.demo.reviews import seed_reviews
         from community.forum_privacy import forum_data_export, forum_user_anonymise
+        from community.selectors import activity
+        from community.selectors.members import profile_activity_register
         from community.selectors.reviews import rating_annotations
         from community.views.landing import home_namespaces, home_section
         from community.views.qa import product_questions_section
@@ -39,6 +41,9 @@ class CommunityConfig(AppConfig):
         hooks.register(hooks.PRODUCT_RATING_ANNOTATIONS, rating_annotations)
         hooks.register(hooks.PRODUCT_PAGE_SECTIONS, product_reviews_section, order=20)
         hooks.register(hooks.PRODUCT_PAGE_SECTIONS, product_questions_section, order=30)
+        for contributions in (activity.reviews_of, activity.threads_of, activity.answers_of):
+            profile_activity_register(contributions)
+
         hooks.register(hooks.HOME_SECTIONS, home_section)
         hooks.register(hooks.HOME_PAGE_NAMESPACES, home_namespaces)
         hooks.register(hooks.DEMO_DATA, seed_reviews, order=20)

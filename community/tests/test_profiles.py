@@ -48,3 +48,20 @@ def test_other_apps_add_profile_sections_and_marks(client):
     ):
         body = client.get(reverse("community:profile", args=[profile.handle])).content.decode()
     assert "Gold tier" in body and ">Gold<" in body
+
+
+def test_the_profile_lists_public_reviews_threads_and_answers_only(client):
+    from community.services import moderation
+    from community.tests.factories import answer_make, make_moderator, question_make, trusted
+    from community.tests.forums_factories import thread_make
+
+    member = trusted(MemberFactory())
+    profile = member_profile(user=member)
+    thread = thread_make(author=member, title="My sambal collection")
+    hidden = thread_make(author=member, title="A thread the moderators hid")
+    moderation.content_hide(content=hidden.posts.get(number=1), moderator=make_moderator())
+    answer_make(question_make(title="Which coffee for a moka pot?"), author=member)
+    body = client.get(reverse("community:profile", args=[profile.handle])).content.decode()
+    assert thread.title in body
+    assert "Which coffee for a moka pot?" in body
+    assert "A thread the moderators hid" not in body
