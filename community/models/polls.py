@@ -69,6 +69,15 @@ class Poll(MemberContent):
         related_name="+",
         verbose_name=_("product"),
     )
+    # A poll in a forum thread is shown at the top of the thread's page.
+    thread = models.ForeignKey(
+        "community.Thread",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="polls",
+        verbose_name=_("thread"),
+    )
     close_at = models.DateTimeField(_("closes at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True, editable=False)
     closed_by = models.ForeignKey(

@@ -23,6 +23,7 @@ from community.models.polls import OPTION_LABEL_MAX, OPTIONS_MAX, OPTIONS_MIN, T
 from community.permissions import is_moderator
 from community.services.members import member_can_vote_check, member_posting_check
 from community.services.moderation import body_render, content_created, text_clean
+from core import pagecache
 from core.events import publish
 from core.exceptions import ApplicationError
 from shop import selectors as shop_selectors
@@ -131,9 +132,14 @@ def poll_create(
     owners_only: bool = False,
     product_id: int | None = None,
     close_at: datetime | None = None,
+    thread=None,
 ) -> Poll:
     """A new poll, published at once or held for approval as the posting
-    rules decide. Refusals (ApplicationError) name the field in `extra`."""
+    rules decide; in `thread` (its author's or a moderator's, open for
+    replies) it shows at the top of the thread. Refusals (ApplicationError)
+    name the field in `extra`."""
+    if thread is not None:
+        _check_thread(thread=thread, author=author)
     text = "\n".join([title or "", body_md or "", *[str(getattr(o, "label", o)) for o in options]])
     decision = member_posting_check(user=author, text=text)
     try:
@@ -185,6 +191,7 @@ def poll_create(
         owners_only=owners_only,
         product_id=product_id,
         close_at=close_at,
+        thread=thread,
     )
     PollOption.objects.bulk_create(
         [
@@ -193,7 +200,29 @@ def poll_create(
         ]
     )
     content_created(content=poll, pending=decision.needs_approval)
+    _thread_page_changed(poll)
     return poll
+
+
+def _check_thread(*, thread, author) -> None:
+    if not is_moderator(author):
+        if thread.author_id != author.pk:
+            raise _error(
+                _("Only the thread's author can add a poll to it."),
+                code="thread_forbidden",
+                field="thread",
+            )
+        if thread.status != ContentStatus.PUBLISHED or thread.locked or thread.closed:
+            raise _error(_("This thread takes no new polls."), code="thread_closed", field="thread")
+
+
+def _thread_page_changed(poll: Poll) -> None:
+    """Visitors' stored copy of the poll's thread shows it: renew it."""
+    if poll.thread_id is not None:
+        from community.models import Thread
+
+        namespace = Thread(pk=poll.thread_id).page_namespace
+        pagecache.bump(namespace, reason="poll in thread")
 
 
 # -------------------------------------------------------------------- votes
@@ -306,6 +335,7 @@ def poll_vote(*, poll: Poll, voter, option_ids: list[int]) -> VoteResult:
         )
     )
     poll.refresh_from_db(fields=["voter_count"])
+    _thread_page_changed(poll)
     return VoteResult(poll=poll, option_ids=chosen, first_vote=first_vote, changed=True)
 
 
@@ -336,4 +366,5 @@ def poll_close(*, poll: Poll, actor) -> Poll:
     poll.closed_at = timezone.now()
     poll.closed_by = actor
     poll.save(update_fields=["closed_at", "closed_by", "updated_at"])
+    _thread_page_changed(poll)
     return poll

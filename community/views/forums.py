@@ -196,6 +196,30 @@ def _actions_html(request, thread: Thread, meta: dict, state, window, moderator:
     )
 
 
+def _thread_polls(request: HttpRequest, thread, *, first_page: bool) -> dict:
+    """The thread's public polls with the member's state (two queries for
+    any number of polls), on its first page."""
+    from community.selectors import polls as poll_selectors
+
+    user = request.user
+    polls = []
+    if first_page:
+        polls = list(
+            poll_selectors.poll_queryset().filter(thread=thread, status=ContentStatus.PUBLISHED)
+        )
+    states = poll_selectors.poll_states(polls=polls, user=user) if polls else {}
+    can_add = (
+        user.is_authenticated
+        and thread.is_public
+        and thread.accepts_replies
+        and (thread.author_id == user.pk or is_moderator(user))
+    )
+    return {
+        "thread_polls": [{"poll": poll, "state": states[poll.pk]} for poll in polls],
+        "can_add_poll": can_add,
+    }
+
+
 def forum_thread(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse:
     thread = selectors.thread_for_view(thread_id=pk)
     if thread is None or not selectors.thread_viewable(thread, request.user):
@@ -249,6 +273,7 @@ def forum_thread(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse:
 
     quote = _reply_prefill(request, thread)
     context = {
+        **_thread_polls(request, thread, first_page=rendered["number"] == 1),
         "thread": thread,
         "category": thread.category,
         "tags": list(thread.tags.all()),

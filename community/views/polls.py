@@ -177,10 +177,23 @@ def poll_close(request: HttpRequest, poll_id: int) -> HttpResponse:
     return _after_action(request, poll, notice=_("The poll is closed."))
 
 
+def _thread_for_poll(request: HttpRequest):
+    from community.selectors.forums import thread_for_view, thread_viewable
+
+    raw = request.POST.get("thread") or request.GET.get("thread") or ""
+    if not raw.isdigit():
+        return None
+    thread = thread_for_view(thread_id=int(raw))
+    if thread is None or not thread_viewable(thread, request.user):
+        raise Http404(_("No such thread."))
+    return thread
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def poll_create(request: HttpRequest) -> HttpResponse:
     form = PollForm(request.POST or None)
+    thread = _thread_for_poll(request)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -197,6 +210,7 @@ def poll_create(request: HttpRequest) -> HttpResponse:
                 owners_only=data["owners_only"],
                 product_id=data["product"],
                 close_at=data["close_at"],
+                thread=thread,
             )
         except ApplicationError as error:
             fields = [name for name in error.extra if name in FIELD_NAMES]
@@ -208,9 +222,11 @@ def poll_create(request: HttpRequest) -> HttpResponse:
                 messages.success(
                     request, _("Thank you. Your poll will appear once a moderator approves it.")
                 )
-            return redirect(poll.get_absolute_url())
+            return redirect(thread.get_absolute_url() if thread else poll.get_absolute_url())
     status = 400 if request.method == "POST" else 200
-    return render(request, "community/polls/form.html", {"form": form}, status=status)
+    return render(
+        request, "community/polls/form.html", {"form": form, "thread": thread}, status=status
+    )
 
 
 urlpatterns = [
