@@ -8,7 +8,9 @@ bench/community_seed.py.
 
 Pages: the product page of the most-reviewed product, the biggest forum
 thread's first and last page, the community landing page and a root
-category listing (24 cards, each showing its rating). Each for a cookieless
+category listing (24 cards, each showing its rating); for comparison (not
+loaded by run_community.sh) the product with the fewest reviews and the
+smallest thread. Each for a cookieless
 visitor (served from the page cache once stored) and a signed-in member
 (always rendered), the warm request counted, as bench/queries.py does.
 
@@ -70,6 +72,27 @@ def community_paths() -> dict[str, str]:
     }
 
 
+def comparison_paths() -> dict[str, str]:
+    """Pages with little content, to show members' counts do not grow with
+    it: the product with the fewest reviews and the smallest thread."""
+    few = (
+        Review.objects.filter(status=ContentStatus.PUBLISHED)
+        .values("product_id")
+        .annotate(n=Count("pk"))
+        .order_by("n", "product_id")
+        .first()
+    )
+    small = (
+        Thread.objects.filter(status=ContentStatus.PUBLISHED).order_by("last_number", "pk").first()
+    )
+    return {
+        f"product_{few['n']}_review(s)": Product.objects.get(
+            pk=few["product_id"]
+        ).get_absolute_url(),
+        f"thread_{small.reply_count + 1}_posts": small.get_absolute_url(),
+    }
+
+
 def measure_cold(client: Client, path: str):
     """Queries of a render that reuses nothing stored: the catalogue's
     generation moves first (outside the count)."""
@@ -100,7 +123,7 @@ def main() -> None:
     member = Client(HTTP_HOST="127.0.0.1")
     member.force_login(bench_member())
     rows = []
-    for name, path in paths.items():
+    for name, path in {**paths, **comparison_paths()}.items():
         visitor.cookies.clear()
         rows.append((f"{name} (visitor) {path}", *measure(visitor, "get", path)))
         rows.append((f"{name} (member) {path}", *measure(member, "get", path)))
