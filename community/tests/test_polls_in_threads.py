@@ -81,3 +81,18 @@ def test_the_poll_form_carries_the_thread_and_returns_to_it(client):
     )
     assert response.status_code == 302 and response["Location"] == thread.get_absolute_url()
     assert Poll.objects.get(title="Which day for the meetup?").thread_id == thread.pk
+
+
+def test_a_visitor_gets_a_stored_thread_page_without_a_query(settings, django_assert_num_queries):
+    from community.tests.forums_factories import reply_make
+
+    settings.PAGE_CACHE_SECONDS = 300
+    thread = thread_make(author=trusted(MemberFactory()), title="Stored for visitors")
+    reply_make(thread, author=trusted(MemberFactory()), body="A reply with ♥")
+    visitor = Client()
+    first = visitor.get(thread.get_absolute_url())
+    assert first.headers["X-Page-Cache"] == "miss"
+    with django_assert_num_queries(0):
+        again = visitor.get(thread.get_absolute_url())
+    assert again.headers["X-Page-Cache"] == "hit"
+    assert again.content.decode().count("forum-like-count") == 2

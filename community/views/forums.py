@@ -221,6 +221,17 @@ def _thread_polls(request: HttpRequest, thread, *, first_page: bool) -> dict:
 
 
 def forum_thread(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse:
+    # Visitors: the stored page first, before any query. Only a 200 is
+    # stored, so a stored URL has the thread's right slug; hiding or moving
+    # the thread bumps its namespace.
+    page_cache = pagecache.PageCache(
+        request,
+        namespace=Thread(pk=pk).page_namespace,
+        params=("page",),
+        allow=not request.user.is_authenticated,
+    )
+    if (hit := page_cache.get()) is not None:
+        return hit[0]
     thread = selectors.thread_for_view(thread_id=pk)
     if thread is None or not selectors.thread_viewable(thread, request.user):
         raise Http404(_("No such thread."))
@@ -237,12 +248,6 @@ def forum_thread(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse:
         query = f"?page={page_number}" if page_number > 1 else ""
         return redirect(f"{thread.get_absolute_url()}{query}#post-{int(wanted)}")
     number = _page_number(request)
-    page_cache = pagecache.PageCache(
-        request, namespace=thread.page_namespace, params=("page",), allow=not user.is_authenticated
-    )
-    if (hit := page_cache.get()) is not None:
-        response, meta = hit
-        return page_cache.fill(response, _visitor_holes(request, thread, meta["posts"]))
 
     # Everyone's view of the page is shared; a moderator, or an author whose
     # own unpublished post is in the thread, gets a fresh one.
@@ -296,17 +301,12 @@ def forum_thread(request: HttpRequest, pk: int, slug: str = "") -> HttpResponse:
         )
         for m in meta
     }
+    # Every visitor's action bars are alike (like counts, no forms): they
+    # are stored with the page.
+    response = page_cache.fill(response, holes)
     if page_cache.enabled:
-        response, _meta = page_cache.store(response, meta={"posts": meta})
-    return page_cache.fill(response, holes)
-
-
-def _visitor_holes(request, thread: Thread, meta: list[dict]) -> dict:
-    state = selectors.MemberState()
-    return {
-        pagecache.hole(f"post{m['number']}"): _actions_html(request, thread, m, state, None, False)
-        for m in meta
-    }
+        response, _meta = page_cache.store(response)
+    return response
 
 
 def _reply_prefill(request: HttpRequest, thread: Thread) -> dict:
