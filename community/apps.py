@@ -21,6 +21,7 @@ class CommunityConfig(AppConfig):
         from community.demo.qa import seed_qa
         from community.demo.reviews import seed_reviews
         from community.forum_privacy import forum_data_export, forum_user_anonymise
+        from community.privacy import community_data_export, community_user_anonymise
         from community.selectors import activity
         from community.selectors.members import profile_activity_register
         from community.selectors.reviews import rating_annotations
@@ -52,3 +53,5 @@ class CommunityConfig(AppConfig):
         hooks.register(hooks.DEMO_DATA, seed_polls, order=50)
         hooks.register(hooks.USER_DATA_EXPORT, forum_data_export)
         hooks.register(hooks.USER_ANONYMISE, forum_user_anonymise)
+        hooks.register(hooks.USER_DATA_EXPORT, community_data_export)
+        hooks.register(hooks.USER_ANONYMISE, community_user_anonymise)

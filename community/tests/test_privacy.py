@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from accounts.services import user_delete, user_export_data
+from community.models import MemberProfile, Review
+from community.services.members import member_profile
+from community.services.polls import poll_vote
+from community.tests.factories import (
+    MemberFactory,
+    answer_make,
+    poll_make,
+    question_make,
+    review_write,
+    trusted,
+)
+from shop.tests.factories import ProductFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_export_holds_reviews_questions_answers_votes_and_the_handle():
+    member = trusted(MemberFactory())
+    handle = member_profile(user=member).handle
+    review = review_write(member, ProductFactory(), title="Pedas mantap", body="Enak sekali")
+    question = question_make(author=member, title="Is it halal certified?")
+    answer_make(question_make(), author=member, body="Yes, printed on the jar.")
+    poll = poll_make()
+    poll_vote(poll=poll, voter=member, option_ids=[poll.options.first().pk])
+    data = user_export_data(user=member)["community"]
+    json.dumps(data)  # the export is JSON
+    assert data["profile"]["handle"] == handle
+    assert [r["title"] for r in data["reviews"]] == [review.title]
+    assert [q["title"] for q in data["questions"]] == [question.title]
+    assert [a["text"] for a in data["answers"]] == ["Yes, printed on the jar."]
+    assert data["poll_votes"] == [{"poll_id": poll.pk, "options": [poll.options.first().pk]}]
+
+
+def test_deleting_the_account_keeps_reviews_and_frees_the_handle():
+    member = trusted(MemberFactory(display_name="Rina Wijaya"))
+    member_profile(user=member)
+    review = review_write(member, ProductFactory(), title="Bagus", body="Rapi")
+    user_delete(user=member)
+    assert Review.objects.filter(pk=review.pk).exists()
+    assert MemberProfile.objects.get(user=member).handle == f"deleted_{member.pk}"
