@@ -44,7 +44,13 @@ def profile(request):
                     bio=form.cleaned_data["bio"],
                     avatar=form.cleaned_data.get("avatar"),
                     remove_avatar=form.cleaned_data.get("remove_avatar", False),
-                    language=form.cleaned_data.get("language", ""),
+                    # A form that did not send the field (an older page, a
+                    # script) keeps the member's language as it was.
+                    language=(
+                        form.cleaned_data.get("language", "")
+                        if "language" in request.POST
+                        else None
+                    ),
                 )
             except ValidationError as exc:
                 _add_service_errors(form, exc)

@@ -77,3 +77,15 @@ def test_the_profile_refuses_a_language_the_site_does_not_offer(user_client, use
 def test_the_export_holds_the_language():
     user = UserFactory(language="id")
     assert services.user_export_data(user=user)["account"]["language"] == "id"
+
+
+@pytest.mark.django_db
+def test_a_profile_post_without_the_language_keeps_it(client):
+    from accounts.tests.factories import UserFactory
+
+    user = UserFactory(language="id")
+    client.force_login(user)
+    response = client.post(reverse("accounts:profile"), {"display_name": "Ani", "bio": ""})
+    assert response.status_code in (200, 302)
+    user.refresh_from_db()
+    assert user.display_name == "Ani" and user.language == "id"
