@@ -67,8 +67,11 @@ class Review(MemberContent):
         verbose_name_plural = _("reviews")
         permissions = [("reply_review", "Can reply to reviews as the shop")]
         constraints = [
+            # A review its author (or a moderator) deleted makes room for a new one.
             models.UniqueConstraint(
-                fields=["product", "author"], name="community_review_one_per_member_per_product"
+                fields=["product", "author"],
+                condition=~Q(status="removed"),
+                name="community_review_one_per_member_per_product",
             ),
             models.CheckConstraint(
                 condition=Q(stars__gte=1) & Q(stars__lte=5), name="community_review_stars_1_to_5"

@@ -297,7 +297,16 @@ def content_restore(*, content: MemberContent, moderator, reason: str = "") -> M
     if never_public:
         _first_publication(content)
     else:
-        _set_status(content, ContentStatus.PUBLISHED)
+        try:
+            with transaction.atomic():
+                _set_status(content, ContentStatus.PUBLISHED)
+        except IntegrityError:
+            # e.g. a deleted review whose author has written a new one since
+            raise ApplicationError(
+                _("This cannot be restored: its author has published a newer one."),
+                code="superseded",
+                status_code=409,
+            ) from None
         member_published_count_add(user_id=content.author_id, delta=1)
         publish(
             ContentRestored(

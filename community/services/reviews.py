@@ -196,6 +196,15 @@ def _photos_add(*, review: Review, cleaned: Iterable[tuple], pending: bool) -> l
     return photos
 
 
+def _has_review(*, product, user) -> bool:
+    """A review that counts: deleted ones leave room for a new one."""
+    return (
+        Review.objects.filter(product=product, author=user)
+        .exclude(status=ContentStatus.REMOVED)
+        .exists()
+    )
+
+
 def _already_reviewed() -> ApplicationError:
     return ApplicationError(
         _("You have already reviewed this product; edit your review instead."),
@@ -216,13 +225,13 @@ def review_create(*, user, product, stars, title: str, body: str, photos: Sequen
     with transaction.atomic():
         # Asked first so a second review hears why, not about posting limits;
         # asked again below, once the profile lock orders two writes at once.
-        if Review.objects.filter(product=product, author=user).exists():
+        if _has_review(product=product, user=user):
             raise _already_reviewed()
         verified = shop_selectors.user_purchased(user_id=user.pk, product_id=product.pk)
         decision = member_posting_check(
             user=user, text=f"{title}\n{body}", images=len(cleaned), verified_buyer=verified
         )
-        if Review.objects.filter(product=product, author=user).exists():
+        if _has_review(product=product, user=user):
             raise _already_reviewed()
         pending = decision.needs_approval
         review = Review(

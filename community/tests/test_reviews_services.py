@@ -398,3 +398,18 @@ def test_photo_hidden_on_its_own_leaves_the_review_public():
     review.refresh_from_db()
     assert review.status == ContentStatus.PUBLISHED
     assert review.photo_count == 0
+
+
+def test_a_member_who_deleted_their_review_can_write_a_new_one_and_the_old_stays_deleted():
+    member = trusted(MemberFactory())
+    product = ProductFactory()
+    old = review_write(member, product, stars=2, title="Too salty")
+    moderation.content_remove(content=old, actor=member)
+    new = review_create(user=member, product=product, stars=4, title="Better batch", body="Ok")
+    assert new.pk != old.pk and new.is_public
+    # restoring the deleted one now would make two: refused with a message
+    with pytest.raises(ApplicationError) as error:
+        moderation.content_restore(content=old, moderator=make_moderator())
+    assert error.value.code == "superseded"
+    old.refresh_from_db()
+    assert old.status == "removed"
