@@ -279,3 +279,43 @@ def test_database_refuses_emails_that_differ_only_in_case():
     # when / then
     with pytest.raises(IntegrityError), transaction.atomic():
         User.objects.bulk_create([User(email="Taken@Example.com")])
+
+
+def _code_at(secret: str, steps_back: int) -> str:
+    counter = int(time.time()) // mfa_settings.TOTP_PERIOD - steps_back
+    return format_hotp_value(hotp_value(secret, counter))
+
+
+@pytest.mark.parametrize(("steps_back", "accepted"), [(1, True), (2, False)])
+def test_a_code_from_the_step_that_just_ended_is_accepted_but_not_older(
+    client, steps_back, accepted
+):
+    # given: a member with TOTP (a phone a few seconds slow, or a code typed
+    # as its 30-second step turned)
+    member = UserFactory()
+    secret = _with_totp(member)
+    client.post(reverse("account_login"), {"login": member.email, "password": PASSWORD})
+
+    # when
+    client.post(reverse("mfa_authenticate"), {"code": _code_at(secret, steps_back)})
+
+    # then
+    assert ("_auth_user_id" in client.session) is accepted
+
+
+def test_a_used_code_is_refused_the_second_time(client):
+    # given: a member who signed in with a code
+    member = UserFactory()
+    secret = _with_totp(member)
+    code = _code_at(secret, 1)
+    client.post(reverse("account_login"), {"login": member.email, "password": PASSWORD})
+    client.post(reverse("mfa_authenticate"), {"code": code})
+    assert "_auth_user_id" in client.session
+    client.logout()
+
+    # when: the same code again, still inside the tolerance window
+    client.post(reverse("account_login"), {"login": member.email, "password": PASSWORD})
+    client.post(reverse("mfa_authenticate"), {"code": code})
+
+    # then
+    assert "_auth_user_id" not in client.session

@@ -228,6 +228,10 @@ ACCOUNT_UNKNOWN_DEVICE_LOGIN_FAILED = env.str(
 )
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = SITE_NAME
+# One 30-second step either side (RFC 6238 5.2): a code typed as its step
+# turns, or on a phone whose clock drifts, is still accepted; a used code is
+# still refused (allauth remembers it for the whole window).
+MFA_TOTP_TOLERANCE = 1
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
 SOCIALACCOUNT_LOGIN_ON_GET = False
 
