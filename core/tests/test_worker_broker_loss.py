@@ -77,6 +77,26 @@ def worker(request, broker, tmp_path, celery_broker, settings) -> Iterator[Celer
         worker.stop()
 
 
+def _digest(log: str) -> str:
+    """What the worker did after the broker came back, on one line: a failure
+    report keeps the summary line, not always the worker's whole log."""
+    lines = log.splitlines()
+    problems = [
+        line.strip()[:160]
+        for line in lines
+        if "WARNING" in line or "ERROR" in line or "CRITICAL" in line or "Error" in line
+    ]
+
+    def count(text: str) -> int:
+        return sum(text in line for line in lines)
+
+    return (
+        f"after the broker came back: beat sent {count('Sending due task')}, "
+        f"worker received {count('] received')}, succeeded {count('succeeded in')}; "
+        f"last problems: {problems[-3:]}"
+    )
+
+
 def _done(events: list[ProbeSlowed]) -> int:
     return ProbeRecord.objects.filter(event_id__in=[e.event_id for e in events]).count()
 
@@ -101,6 +121,7 @@ def test_a_busy_worker_survives_broker_loss_and_finishes_every_delivery(broker, 
         assert broker.start(), "Redis did not restart on its port"
     else:
         broker.resume()
+    log_at_return = len(worker.log())
 
     # then: the same worker process finishes every delivery, each once
     finished = wait_until(lambda: _done(events) == EVENTS, timeout=DONE_TIMEOUT, interval=0.5)
@@ -109,7 +130,7 @@ def test_a_busy_worker_survives_broker_loss_and_finishes_every_delivery(broker, 
         f"after it came back: {_done(events)}/{EVENTS}; worker alive: {worker.process.poll()}"
     )
     assert survived_outage, "the worker exited while the broker was down"
-    assert finished, f"{_done(events)} of {EVENTS} done"
+    assert finished, f"{_done(events)} of {EVENTS} done; {_digest(worker.log()[log_at_return:])}"
     assert worker.process.poll() is None and worker.pid == pid
     assert wait_until(
         lambda: (
