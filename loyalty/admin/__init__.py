@@ -1,0 +1,1 @@
+from loyalty.admin import ledger  # noqa: F401
