@@ -27,6 +27,20 @@ from loyalty.models import (
 
 NOTE_MAX = 500
 
+# Parts of the program that follow awards (badges, tiers, challenges,
+# leaderboards) register here: fn(*, award, delta, account) is called inside
+# the transaction that changed the award's standing by `delta` (never 0),
+# holding the member's account lock, so what it writes commits or rolls back
+# with the entries. Use transaction.on_commit for anything outside the database.
+_award_listeners: list = []
+
+
+def award_listener(fn):
+    """Register `fn` to follow every change of an award's standing (decorator)."""
+    if fn not in _award_listeners:
+        _award_listeners.append(fn)
+    return fn
+
 
 def return_window() -> timedelta:
     """How long purchase points stay pending after the order is delivered."""
@@ -147,7 +161,10 @@ def _settle(
         posting.take_back(points=-delta, pending_first=_pending_part(award))
     award.net = target
     award.save(update_fields=["net", "updated_at"])
-    return posting.save(activity=delta > 0)
+    entries = posting.save(activity=delta > 0)
+    for listener in _award_listeners:
+        listener(award=award, delta=delta, account=account)
+    return entries
 
 
 @transaction.atomic

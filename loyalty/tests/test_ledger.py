@@ -328,3 +328,26 @@ def test_zero_or_negative_awards_write_nothing():
 
     assert not Award.objects.exists()
     assert not LedgerEntry.objects.exists()
+
+
+def test_award_listeners_hear_every_change_of_standing_with_its_delta():
+    # given
+    from loyalty.services import ledger
+
+    heard = []
+
+    def listener(*, award, delta, account):
+        heard.append((award.subject, delta, account.available))
+
+    ledger._award_listeners.append(listener)
+    try:
+        member = UserFactory()
+        # when: awarded, repeated (no change), half taken back
+        _award(member, 50)
+        _award(member, 50)
+        award_standing(user_id=member.pk, rule="review", subject="review:1", share=0.5)
+    finally:
+        ledger._award_listeners.remove(listener)
+
+    # then
+    assert heard == [("review:1", 50, 50), ("review:1", -25, 25)]
