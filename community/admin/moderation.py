@@ -224,6 +224,32 @@ class QueueItemAdmin(admin.ModelAdmin):
         _run_on_contents(self, request, queryset, remove, gettext("%(count)d deleted."))
 
 
+def display_time(moment) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else "—"
+
+
+def display_name(user) -> str:
+    return user.public_name if user is not None else "—"
+
+
+def text_diff(*, old: str, new: str, heading: list[str], note: str = ""):
+    """One change of a text as a unified diff under a heading (when · who)."""
+    diff = difflib.unified_diff(
+        old.splitlines(),
+        new.splitlines(),
+        lineterm="",
+        n=1,
+        fromfile=gettext("before"),
+        tofile=gettext("after"),
+    )
+    return format_html(
+        '<p>{}</p>{}<pre class="community-diff">{}</pre>',
+        " · ".join(heading),
+        format_html('<p class="help">{}</p>', note) if note else "",
+        "\n".join(diff),
+    )
+
+
 def revisions_and_actions(content_type_id: int, object_id: int):
     """The moderation history of one piece of content and its edits, each
     edit as a diff against the text that followed it."""
@@ -249,20 +275,11 @@ def revisions_and_actions(content_type_id: int, object_id: int):
             new = newer.get(name, "")
             if old == new:
                 continue
-            diff = difflib.unified_diff(
-                old.splitlines(),
-                new.splitlines(),
-                lineterm="",
-                n=1,
-                fromfile=gettext("before"),
-                tofile=gettext("after"),
-            )
             diffs.append(
-                format_html(
-                    '<p>{} · {}</p><pre class="community-diff">{}</pre>',
-                    timezone.localtime(revision.created_at).strftime("%Y-%m-%d %H:%M"),
-                    revision.editor.public_name if revision.editor else "—",
-                    "\n".join(diff),
+                text_diff(
+                    old=old,
+                    new=new,
+                    heading=[display_time(revision.created_at), display_name(revision.editor)],
                 )
             )
         newer = revision.fields
@@ -531,4 +548,4 @@ class ContentAdminMixin:
         return False
 
 
-__all__ = ["ContentAdminMixin", "ContentStatus"]
+__all__ = ["ContentAdminMixin", "ContentStatus", "display_name", "display_time", "text_diff"]

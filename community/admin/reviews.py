@@ -6,11 +6,12 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from community.admin.moderation import ContentAdminMixin
-from community.models import ProductRating, Review, ReviewPhoto
+from community.admin.moderation import ContentAdminMixin, display_name, display_time, text_diff
+from community.models import ProductRating, Review, ReviewPhoto, ReviewReplyRevision
 from community.permissions import is_moderator
 from community.services import reviews as services
 from core.exceptions import ApplicationError
@@ -91,6 +92,7 @@ class ReviewAdmin(ContentAdminMixin, admin.ModelAdmin):
         "replied_at",
         "reply_edited_at",
         "moderation_history",
+        "reply_history",
         "created_at",
     )
     actions = ContentAdminMixin.moderation_actions
@@ -118,7 +120,7 @@ class ReviewAdmin(ContentAdminMixin, admin.ModelAdmin):
         return [
             (None, {"fields": review}),
             (_("Shop's reply"), {"fields": reply}),
-            (_("Moderation"), {"fields": ["moderation_history"]}),
+            (_("Moderation"), {"fields": ["moderation_history", "reply_history"]}),
         ]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
@@ -138,6 +140,41 @@ class ReviewAdmin(ContentAdminMixin, admin.ModelAdmin):
 
     def has_module_permission(self, request) -> bool:
         return self.has_view_permission(request) or super().has_module_permission(request)
+
+    @admin.display(description=_("reply history"))
+    def reply_history(self, review: Review):
+        """Each edit or removal of the shop's reply, newest first, as a diff
+        against the text that followed it."""
+        if review is None or review.pk is None:
+            return "—"
+        revisions = ReviewReplyRevision.objects.filter(review=review).select_related(
+            "editor", "reply_by"
+        )
+        newer = review.reply_md
+        diffs = []
+        for revision in revisions:  # newest first
+            # A removal left no reply: a later one was written afresh.
+            removed = revision.change == ReviewReplyRevision.Change.REMOVE
+            diffs.append(
+                text_diff(
+                    old=revision.reply_md,
+                    new="" if removed else newer,
+                    heading=[
+                        display_time(revision.created_at),
+                        display_name(revision.editor),
+                        revision.get_change_display(),
+                    ],
+                    note=gettext("Previous reply by %(name)s, written %(when)s")
+                    % {
+                        "name": display_name(revision.reply_by),
+                        "when": display_time(revision.written_at),
+                    },
+                )
+            )
+            newer = revision.reply_md
+        if not diffs:
+            return "—"
+        return format_html_join("", "{}", ((diff,) for diff in diffs))
 
     @admin.display(description=_("reply"), boolean=True)
     def has_reply(self, review: Review) -> bool:

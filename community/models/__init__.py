@@ -20,7 +20,13 @@ from community.models.moderation import (
 )
 from community.models.polls import Poll, PollBallot, PollOption, PollVote
 from community.models.qa import Answer, AnswerVote, BuyerQuestionRequest, Question
-from community.models.reviews import ProductRating, Review, ReviewPhoto, ReviewVote
+from community.models.reviews import (
+    ProductRating,
+    Review,
+    ReviewPhoto,
+    ReviewReplyRevision,
+    ReviewVote,
+)
 
 __all__ = [
     "Answer",
@@ -44,6 +50,7 @@ __all__ = [
     "QueueItem",
     "Review",
     "ReviewPhoto",
+    "ReviewReplyRevision",
     "ReviewVote",
     "Revision",
     "TaggedThread",

@@ -185,6 +185,50 @@ class ReviewVote(models.Model):
         return f"{self.voter_id} → review {self.review_id}"
 
 
+class ReviewReplyRevision(models.Model):
+    """The shop's reply under a review as it was before one change: an edit
+    or its removal (community.services.reviews.review_reply). Kept apart
+    from the review's Revision rows, which hold the author's own fields."""
+
+    class Change(models.TextChoices):
+        EDIT = "edit", _("Reply edited")
+        REMOVE = "remove", _("Reply removed")
+
+    review = models.ForeignKey(
+        Review,
+        on_delete=models.CASCADE,
+        related_name="reply_revisions",
+        verbose_name=_("review"),
+    )
+    change = models.CharField(_("change"), max_length=8, choices=Change.choices)
+    reply_md = models.TextField(_("previous reply"))
+    reply_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("written by"),
+    )
+    written_at = models.DateTimeField(_("written at"), null=True, blank=True)
+    editor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        verbose_name=_("changed by"),
+    )
+    created_at = models.DateTimeField(_("changed at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("reply revision")
+        verbose_name_plural = _("reply revisions")
+
+    def __str__(self) -> str:
+        return f"reply of review {self.review_id} @ {self.created_at:%Y-%m-%d %H:%M}"
+
+
 class ProductRating(models.Model):
     """A product's published reviews, counted: what cards, listings, the
     rating filter and sort, and the JSON-LD read (one row per product)."""

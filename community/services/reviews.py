@@ -21,7 +21,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from community.events import MerchantReplied, ReviewVoted
-from community.models import ContentStatus, ProductRating, Review, ReviewPhoto, ReviewVote
+from community.models import (
+    ContentStatus,
+    ProductRating,
+    Review,
+    ReviewPhoto,
+    ReviewReplyRevision,
+    ReviewVote,
+)
 from community.models.reviews import BODY_MAX, PHOTOS_MAX, STARS, TITLE_MAX
 from community.permissions import is_moderator
 from community.services.members import member_can_vote_check, member_posting_check
@@ -400,7 +407,8 @@ def can_reply(user) -> bool:
 def review_reply(*, review: Review, staff, text: str) -> Review:
     """The shop's public reply under a review (empty text removes it). The
     first reply announces MerchantReplied; an edit keeps `replied_at` and
-    sets `reply_edited_at`."""
+    sets `reply_edited_at`. An edit or a removal keeps the text it replaces,
+    with who wrote it and when, as a ReviewReplyRevision."""
     if not can_reply(staff):
         raise ApplicationError(
             _("Only the shop's staff can reply to reviews."), code="forbidden", status_code=403
@@ -411,6 +419,15 @@ def review_reply(*, review: Review, staff, text: str) -> Review:
         return review
     now = timezone.now()
     first = not review.reply_md
+    if not first:
+        ReviewReplyRevision.objects.create(
+            review=review,
+            change=ReviewReplyRevision.Change.EDIT if text else ReviewReplyRevision.Change.REMOVE,
+            reply_md=review.reply_md,
+            reply_by_id=review.reply_by_id,
+            written_at=review.reply_edited_at or review.replied_at,
+            editor=staff,
+        )
     review.reply_md = text
     review.reply_html = body_render(text) if text else ""
     review.reply_by = staff if text else None

@@ -8,7 +8,7 @@ from django.urls import reverse
 from accounts.admin_site import KampungAdminSite
 from community.events import MerchantReplied
 from community.models import ContentStatus, ProductRating, Review
-from community.services.reviews import review_create, review_edit
+from community.services.reviews import review_create, review_edit, review_reply
 from community.tests.factories import (
     MemberFactory,
     image_upload,
@@ -63,6 +63,29 @@ def test_review_pages_render_with_photos_history_and_diff(moderator_client):
     html = change.content.decode()
     assert "-Old words" in html and "+New words" in html  # the edit's diff
     assert 'name="reply"' in html
+
+
+def test_review_change_page_shows_the_replys_edits_and_removal_as_diffs(moderator_client):
+    # given: a reply written, edited by another staff member, removed, and
+    # written afresh
+    review = review_write(_member(), ProductFactory())
+    writer = make_moderator(display_name="Ani Shop")
+    review_reply(review=review, staff=writer, text="Thanks for the kind words")
+    review_reply(review=review, staff=moderator_client.moderator, text="Thanks, Siti")
+    review_reply(review=review, staff=moderator_client.moderator, text="")
+    review_reply(review=review, staff=writer, text="Sorry, we are on it")
+
+    # when
+    response = moderator_client.get(reverse("admin:community_review_change", args=[review.pk]))
+
+    # then: the removal and the edit, each against the text that followed it
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Reply removed" in html and "Reply edited" in html
+    assert "-Thanks, Siti" in html
+    assert "-Thanks for the kind words" in html and "+Thanks, Siti" in html
+    assert "+Sorry, we are on it" not in html  # written afresh, not an edit
+    assert "Previous reply by Ani Shop" in html
 
 
 def test_review_changelist_queries_do_not_grow(moderator_client):

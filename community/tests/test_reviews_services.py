@@ -16,6 +16,7 @@ from community.models import (
     ProductRating,
     Review,
     ReviewPhoto,
+    ReviewReplyRevision,
     ReviewVote,
     Revision,
 )
@@ -369,6 +370,59 @@ def test_staff_reply_shows_and_is_announced_once_and_edits_are_marked():
     assert len(_events(MerchantReplied)) == 1
 
 
+def test_editing_the_reply_keeps_the_old_text_with_who_wrote_it_and_when():
+    # given: a reply from one staff member
+    review = review_write(_member(), ProductFactory())
+    writer, editor = make_moderator(), make_moderator()
+    first = review_reply(review=review, staff=writer, text="Thank you!")
+
+    # when: another one edits it
+    review_reply(review=review, staff=editor, text="Thank you, Siti!")
+
+    # then: the old text is kept, with its author and time and the editor
+    [revision] = ReviewReplyRevision.objects.filter(review=review)
+    assert revision.change == ReviewReplyRevision.Change.EDIT
+    assert revision.reply_md == "Thank you!"
+    assert (revision.reply_by, revision.written_at) == (writer, first.replied_at)
+    assert revision.editor == editor and revision.created_at is not None
+
+
+def test_removing_the_reply_keeps_its_text():
+    # given: a reply, edited once
+    review = review_write(_member(), ProductFactory())
+    staff = make_moderator()
+    review_reply(review=review, staff=staff, text="Thank you!")
+    edited = review_reply(review=review, staff=staff, text="Thank you, Siti!")
+
+    # when: it is removed (empty text)
+    removed = review_reply(review=review, staff=staff, text="  ")
+
+    # then: the reply is gone from the review and kept in its history
+    assert (removed.reply_md, removed.reply_html, removed.reply_by) == ("", "", None)
+    latest = ReviewReplyRevision.objects.filter(review=review).first()
+    assert latest.change == ReviewReplyRevision.Change.REMOVE
+    assert latest.reply_md == "Thank you, Siti!"
+    assert latest.written_at == edited.reply_edited_at
+    assert ReviewReplyRevision.objects.filter(review=review).count() == 2
+
+
+def test_first_reply_and_an_unchanged_reply_keep_no_revision():
+    # given
+    review = review_write(_member(), ProductFactory())
+    staff = make_moderator()
+
+    # when: a first reply, then the same text again, then removing nothing
+    review_reply(review=review, staff=staff, text="Thank you!")
+    review_reply(review=review, staff=staff, text="  Thank you!\n")
+    other = review_write(_member(), ProductFactory())
+    review_reply(review=other, staff=staff, text="")
+
+    # then
+    assert not ReviewReplyRevision.objects.exists()
+    review.refresh_from_db()
+    assert review.reply_edited_at is None
+
+
 def test_a_member_cannot_reply_as_the_shop():
     review = review_write(_member(), ProductFactory())
 
@@ -377,6 +431,21 @@ def test_a_member_cannot_reply_as_the_shop():
 
     review.refresh_from_db()
     assert review.reply_md == "" and not _events(MerchantReplied)
+
+
+def test_a_member_cannot_remove_the_shops_reply():
+    # given
+    review = review_write(_member(), ProductFactory())
+    review_reply(review=review, staff=make_moderator(), text="Thank you!")
+
+    # when
+    with pytest.raises(ApplicationError):
+        review_reply(review=review, staff=review.author, text="")
+
+    # then: the reply stands and no revision was written
+    review.refresh_from_db()
+    assert review.reply_md == "Thank you!"
+    assert not ReviewReplyRevision.objects.exists()
 
 
 def test_body_markdown_is_sanitised():

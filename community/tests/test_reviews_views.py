@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from community.models import ContentStatus, Review, ReviewPhoto, ReviewVote
+from community.models import ContentStatus, Flag, QueueItem, Review, ReviewPhoto, ReviewVote
 from community.services import moderation
 from community.services.reviews import review_create, review_reply, review_vote
 from community.tests.factories import (
@@ -406,3 +406,165 @@ def test_flagging_a_review_works_through_the_kernel(client):
 
     review.refresh_from_db()
     assert review.flag_count == 1
+
+
+# ------------------------------------------------------------ photo flags
+def _review_with_photos(product, *, count: int = 1) -> tuple[Review, list[ReviewPhoto]]:
+    review = review_create(
+        user=_member(),
+        product=product,
+        stars=4,
+        title="With photos",
+        body="See the photos.",
+        photos=[image_upload(f"{n}.jpg") for n in range(count)],
+    )
+    return review, list(ReviewPhoto.objects.filter(review=review))
+
+
+def _photo_flag_url(photo: ReviewPhoto) -> str:
+    return reverse("community:flag", args=["review_photo", photo.pk])
+
+
+def test_other_members_get_a_flag_control_on_each_photo_wherever_it_is_shown(client):
+    # given: a review with two photos, shown on the product page (cached
+    # section), the product's reviews page and the review's own page
+    product = ProductFactory()
+    review, photos = _review_with_photos(product, count=2)
+    pages = [
+        product.get_absolute_url(),
+        reverse("community:review_list", args=[product.slug]),
+        review.get_absolute_url(),
+    ]
+
+    # when
+    visitor = [client.get(url).content.decode() for url in pages]
+    client.force_login(review.author)
+    own = [client.get(url).content.decode() for url in pages]
+    client.force_login(_member())
+    other = [client.get(url).content.decode() for url in pages]
+
+    # then: another member can flag each photo; a visitor and the author cannot
+    for photo in photos:
+        action = f'action="{_photo_flag_url(photo)}"'
+        assert all(action in html for html in other)
+        assert not any(action in html for html in [*visitor, *own])
+    assert all(html.count("Flag photo") == 2 for html in other)
+    assert not any("kp-photo-flag" in html for html in [*visitor, *own, *other])
+
+
+def test_member_flags_a_photo_and_goes_back_to_the_page_with_a_message(client):
+    # given
+    product = ProductFactory()
+    review, [photo] = _review_with_photos(product)
+    client.force_login(_member())
+
+    # when
+    response = client.post(
+        _photo_flag_url(photo),
+        {"reason": "off_topic", "note": "Not this product", "next": product.get_absolute_url()},
+        follow=True,
+    )
+
+    # then: the photo is flagged and queued on its own, the review is not
+    assert response.redirect_chain[-1][0] == product.get_absolute_url()
+    assert "Thank you. A moderator will look at it." in response.content.decode()
+    flag = Flag.objects.get()
+    assert (flag.kind, flag.object_id, flag.reason, flag.note) == (
+        "review_photo",
+        photo.pk,
+        "off_topic",
+        "Not this product",
+    )
+    photo.refresh_from_db()
+    review.refresh_from_db()
+    assert (photo.flag_count, photo.status) == (1, ContentStatus.PUBLISHED)
+    assert review.flag_count == 0
+    assert QueueItem.objects.get().kind == "review_photo"
+
+
+def test_own_photo_cannot_be_flagged_and_nothing_is_written(client):
+    # given
+    product = ProductFactory()
+    review, [photo] = _review_with_photos(product)
+    client.force_login(review.author)
+
+    # when
+    response = client.post(_photo_flag_url(photo), {"reason": "spam"}, follow=True)
+
+    # then
+    assert "You cannot flag your own post." in response.content.decode()
+    assert not Flag.objects.exists() and not QueueItem.objects.exists()
+    photo.refresh_from_db()
+    assert photo.flag_count == 0
+
+
+def test_second_flag_of_a_photo_by_the_same_member_is_refused_with_a_message(client):
+    # given: a member who flagged the photo once
+    product = ProductFactory()
+    _review, [photo] = _review_with_photos(product)
+    client.force_login(_member())
+    client.post(_photo_flag_url(photo), {"reason": "spam"})
+
+    # when
+    response = client.post(_photo_flag_url(photo), {"reason": "rude"}, follow=True)
+
+    # then: still their one flag
+    assert "You have already flagged this." in response.content.decode()
+    assert list(Flag.objects.values_list("reason", flat=True)) == ["spam"]
+    photo.refresh_from_db()
+    assert photo.flag_count == 1
+
+
+def test_visitor_is_sent_to_sign_in_and_nothing_is_written(client):
+    # given
+    _review, [photo] = _review_with_photos(ProductFactory())
+
+    # when
+    response = client.post(_photo_flag_url(photo), {"reason": "spam"})
+
+    # then
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    assert not Flag.objects.exists()
+
+
+def test_photo_of_a_hidden_review_cannot_be_flagged_by_a_member(client):
+    # given: a published photo whose review a moderator hid
+    review, [photo] = _review_with_photos(ProductFactory())
+    moderation.content_hide(content=review, moderator=make_moderator(), reason="spam")
+    client.force_login(_member())
+
+    # when
+    response = client.post(_photo_flag_url(photo), {"reason": "spam"})
+
+    # then
+    assert response.status_code == 404
+    assert not Flag.objects.exists()
+
+
+def test_members_product_page_flags_photos_without_another_query(client):
+    # given: the shared section with photos is cached
+    product = ProductFactory()
+    _reviews(product, 3, photos=True)
+    client.force_login(_member())
+    client.get(product.get_absolute_url())
+
+    # when
+    with CaptureQueriesContext(connection) as captured:
+        html = client.get(product.get_absolute_url()).content.decode()
+
+    # then: still the one query for the member's parts, none for the flags
+    queries = [q["sql"] for q in captured.captured_queries]
+    assert sum("community_review" in q for q in queries) == 1
+    assert not any("community_flag" in q for q in queries)
+    assert html.count('action="/community/flag/review_photo/') == 3
+
+
+def test_review_page_queries_do_not_grow_with_photos(client):
+    # given
+    product = ProductFactory()
+    one, _photos = _review_with_photos(product, count=1)
+    five, _photos = _review_with_photos(ProductFactory(), count=5)
+    client.force_login(_member())
+
+    # when / then
+    assert _queries(client, one.get_absolute_url()) == _queries(client, five.get_absolute_url())

@@ -32,6 +32,7 @@ from core.exceptions import ApplicationError
 from shop import selectors as shop_selectors
 
 ACTIONS_HOLE = "<!--kp-review-actions:%d-->"
+PHOTO_FLAG_HOLE = "<!--kp-photo-flag:%d-->"
 CTA_HOLE = "<!--kp-review-cta-->"
 SECTION_SECONDS = 24 * 3600
 
@@ -83,15 +84,21 @@ def _section_shared(product, rating) -> dict:
     shared = {
         "html": html,
         "helpful": {r.pk: r.helpful_count for r in reviews},
+        # Each shown photo's author: whose flag control it gets.
+        "photos": {p.pk: p.author_id for r in reviews for p in r.public_photos},
         "count": rating.count,
     }
     cache.set(key, shared, SECTION_SECONDS)
     return shared
 
 
+def _member_context(request) -> dict:
+    # The holes are rendered without the request's context processors (a
+    # few times per page): only what the vote and flag forms read.
+    return {"request": request, "user": request.user, "csrf_token": get_token(request)}
+
+
 def _actions_html(request, *, review_id: int, helpful_count: int, state) -> str:
-    # Rendered without the request's context processors (five times per
-    # page): only what the vote and flag forms read is passed.
     return render_to_string(
         "community/reviews/_actions.html",
         {
@@ -99,17 +106,30 @@ def _actions_html(request, *, review_id: int, helpful_count: int, state) -> str:
             "helpful_count": helpful_count,
             "voted": review_id in state.voted_ids,
             "own": review_id == state.own_review_id,
-            "request": request,
-            "user": request.user,
-            "csrf_token": get_token(request),
+            **_member_context(request),
         },
     )
+
+
+def _photo_flags_fill(html: str, *, request, photos: dict[int, int]) -> str:
+    """Each photo's flag control: for a signed-in member, on others' photos."""
+    user = request.user
+    for photo_id, author_id in photos.items():
+        control = ""
+        if user.is_authenticated and author_id != user.pk:
+            control = render_to_string(
+                "community/reviews/_photo_flag.html",
+                {"photo_id": photo_id, **_member_context(request)},
+            )
+        html = html.replace(PHOTO_FLAG_HOLE % photo_id, control)
+    return html
 
 
 def product_reviews_section(*, request, product) -> list[dict]:
     """core.hooks.PRODUCT_PAGE_SECTIONS: the rating summary, the most
     helpful reviews and the member's own call to action. Shared HTML from
-    the cache; a signed-in member's parts cost one query."""
+    the cache; a signed-in member's parts (votes, flags on reviews and
+    photos, the call to action) cost one query."""
     rating = selectors.product_rating(product_id=product.pk)
     shared = _section_shared(product, rating)
     user = request.user
@@ -128,6 +148,7 @@ def product_reviews_section(*, request, product) -> list[dict]:
                 {"product": product, "review_id": review_id, "helpful_count": helpful_count},
             )
         html = html.replace(ACTIONS_HOLE % review_id, actions)
+    html = _photo_flags_fill(html, request=request, photos=shared.get("photos", {}))
     cta = render_to_string(
         "community/reviews/_cta.html",
         {"product": product, "state": state, "user": user},
