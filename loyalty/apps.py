@@ -7,3 +7,12 @@ from django.utils.translation import gettext_lazy as _
 class LoyaltyConfig(AppConfig):
     name = "loyalty"
     verbose_name = _("Rewards")
+
+    def ready(self) -> None:
+        from core import hooks
+        from loyalty import notifications
+        from loyalty.selectors.badges import badge_marks
+        from loyalty.services import badges  # noqa: F401 - its award listener
+
+        notifications.register_kinds()
+        hooks.register(hooks.MEMBER_MARKS, badge_marks, order=20)

@@ -531,6 +531,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "community.tasks.send_review_requests",
         "schedule": 3600.0,
     },
+    # Daily; a badge is given once, so a run that finds nothing new is cheap.
+    "give-member-days-badges": {
+        "task": "loyalty.tasks.give_member_days_badges",
+        "schedule": 86400.0,
+    },
+    "give-leaderboard-badges": {
+        "task": "loyalty.tasks.give_leaderboard_badges",
+        "schedule": 86400.0,
+    },
 }
 NOTIFICATION_DIGEST_HOUR = env.int("NOTIFICATION_DIGEST_HOUR", default=7)
 

@@ -1,5 +1,13 @@
 """Loyalty models, one module per part of the program."""
 
+from loyalty.models.badges import (
+    Badge,
+    BadgeCriterion,
+    BadgeLevel,
+    Challenge,
+    ChallengeCompletion,
+    MemberBadge,
+)
 from loyalty.models.ledger import (
     Area,
     Award,
@@ -14,10 +22,16 @@ from loyalty.models.program import ProgramSettings, TierBasis, TierPeriod
 __all__ = [
     "Area",
     "Award",
+    "Badge",
+    "BadgeCriterion",
+    "BadgeLevel",
     "Bucket",
+    "Challenge",
+    "ChallengeCompletion",
     "DeliveredOrder",
     "EntryKind",
     "LedgerEntry",
+    "MemberBadge",
     "PointsAccount",
     "ProgramSettings",
     "TierBasis",

@@ -1,0 +1,52 @@
+"""Badges and challenges in the admin."""
+
+from __future__ import annotations
+
+from django.contrib import admin
+from modeltranslation.admin import TranslationAdmin
+
+from loyalty.models import Badge, Challenge, ChallengeCompletion, MemberBadge
+
+
+@admin.register(Badge)
+class BadgeAdmin(TranslationAdmin):
+    list_display = ("name", "code", "level", "criterion", "rule", "threshold", "enabled", "order")
+    list_editable = ("enabled", "order")
+    list_filter = ("level", "criterion", "enabled")
+    search_fields = ("name", "code", "rule")
+    prepopulated_fields = {"code": ("name",)}
+
+
+@admin.register(MemberBadge)
+class MemberBadgeAdmin(admin.ModelAdmin):
+    list_display = ("awarded_at", "user", "badge", "note")
+    list_filter = ("badge",)
+    search_fields = ("user__email", "user__display_name", "badge__name")
+    list_select_related = ("user", "badge")
+    autocomplete_fields = ("user",)
+    readonly_fields = ("awarded_at",)
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+@admin.register(Challenge)
+class ChallengeAdmin(TranslationAdmin):
+    list_display = ("name", "rule", "target", "starts_at", "ends_at", "bonus_points", "enabled")
+    list_filter = ("enabled", "rule")
+    search_fields = ("name", "rule")
+    autocomplete_fields = ("badge",)
+
+
+@admin.register(ChallengeCompletion)
+class ChallengeCompletionAdmin(admin.ModelAdmin):
+    list_display = ("completed_at", "user", "challenge")
+    list_filter = ("challenge",)
+    search_fields = ("user__email", "challenge__name")
+    list_select_related = ("user", "challenge")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,0 +1,25 @@
+"""Thin Celery entry points for the rewards program (services do the work)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from celery import shared_task
+from django.utils import timezone
+
+from loyalty.services import badges
+
+
+@shared_task(acks_late=True, ignore_result=True, soft_time_limit=240, time_limit=300)
+def give_member_days_badges() -> int:
+    return badges.member_days_badges_give()
+
+
+@shared_task(acks_late=True, ignore_result=True, soft_time_limit=240, time_limit=300)
+def give_leaderboard_badges(month: str | None = None) -> int:
+    """Last month's places (or `month`, "YYYY-MM"); runs early each month."""
+    if month:
+        first = dt.date.fromisoformat(f"{month}-01")
+    else:
+        first = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    return badges.leaderboard_badges_give(month=first)
