@@ -24,8 +24,9 @@ RESULTS = 'class="poll-results"'
 VOTE_FORM = 'class="poll-form"'
 QUERIES_LIST_PAGE = (
     # session, user, count, polls, options, own votes, standing, voters, 2x
-    # profiles, and the header's unread notifications
-    11
+    # (profiles, marks beside names from loyalty's badges), and the header's
+    # unread notifications
+    13
 )
 
 
