@@ -7,3 +7,17 @@ from django.utils.translation import gettext_lazy as _
 class LoyaltyConfig(AppConfig):
     name = "loyalty"
     verbose_name = _("Rewards")
+
+    def ready(self) -> None:
+        # Award listeners register on import; tier_handlers has its own name
+        # (core imports handlers.py modules only).
+        from core import hooks
+        from loyalty import (
+            notifications,
+            tier_handlers,  # noqa: F401
+        )
+        from loyalty.selectors.tiers import member_tier_marks
+        from loyalty.services import tiers  # noqa: F401
+
+        notifications.register_kinds()
+        hooks.register(hooks.MEMBER_MARKS, member_tier_marks)

@@ -531,6 +531,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "community.tasks.send_review_requests",
         "schedule": 3600.0,
     },
+    "expire-tiers": {"task": "loyalty.tasks.expire_tiers", "schedule": 86400.0},
 }
 NOTIFICATION_DIGEST_HOUR = env.int("NOTIFICATION_DIGEST_HOUR", default=7)
 

@@ -10,6 +10,7 @@ from loyalty.models.ledger import (
     PointsAccount,
 )
 from loyalty.models.program import ProgramSettings, TierBasis, TierPeriod
+from loyalty.models.tiers import MemberSpend, MemberTier, Tier
 
 __all__ = [
     "Area",
@@ -18,8 +19,11 @@ __all__ = [
     "DeliveredOrder",
     "EntryKind",
     "LedgerEntry",
+    "MemberSpend",
+    "MemberTier",
     "PointsAccount",
     "ProgramSettings",
+    "Tier",
     "TierBasis",
     "TierPeriod",
 ]

@@ -1,0 +1,12 @@
+"""Loyalty content per language (django-modeltranslation), as the shop's
+catalogue does (shop/translation.py): reading `name` gives the active
+language's value, falling back to English when the translation is empty."""
+
+from modeltranslation.translator import TranslationOptions, register
+
+from loyalty.models import Tier
+
+
+@register(Tier)
+class TierTranslation(TranslationOptions):
+    fields = ("name", "description")
