@@ -17,7 +17,7 @@ class LoyaltyConfig(AppConfig):
             tier_handlers,  # noqa: F401
         )
         from loyalty.selectors.tiers import member_tier_marks
-        from loyalty.services import tiers  # noqa: F401
+        from loyalty.services import leaderboards, tiers  # noqa: F401
 
         notifications.register_kinds()
         hooks.register(hooks.MEMBER_MARKS, member_tier_marks)

@@ -531,6 +531,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "community.tasks.send_review_requests",
         "schedule": 3600.0,
     },
+    # The ledger is the source of truth; this puts Redis's boards right.
+    "rebuild-leaderboards": {
+        "task": "loyalty.tasks.rebuild_leaderboards",
+        "schedule": env.float("LEADERBOARD_REBUILD_INTERVAL", default=600.0),
+    },
     "expire-tiers": {"task": "loyalty.tasks.expire_tiers", "schedule": 86400.0},
 }
 NOTIFICATION_DIGEST_HOUR = env.int("NOTIFICATION_DIGEST_HOUR", default=7)
