@@ -9,10 +9,17 @@ class LoyaltyConfig(AppConfig):
     verbose_name = _("Rewards")
 
     def ready(self) -> None:
+        # Award listeners register on import; tier_handlers has its own name
+        # (core imports handlers.py modules only).
         from core import hooks
-        from loyalty import notifications
+        from loyalty import (
+            notifications,
+            tier_handlers,  # noqa: F401
+        )
         from loyalty.selectors.badges import badge_marks
-        from loyalty.services import badges  # noqa: F401 - its award listener
+        from loyalty.selectors.tiers import member_tier_marks
+        from loyalty.services import badges, leaderboards, tiers  # noqa: F401
 
         notifications.register_kinds()
+        hooks.register(hooks.MEMBER_MARKS, member_tier_marks, order=10)
         hooks.register(hooks.MEMBER_MARKS, badge_marks, order=20)

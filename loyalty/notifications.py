@@ -1,16 +1,29 @@
-"""The program's notification kinds (core.notifications). Each notification
-stores what its line needs, so the list renders without a query per line;
-keys make a second call a no-op."""
+"""The program's notification kinds (core.notifications), declared in
+LoyaltyConfig.ready(), and the calls that send them. Each notification stores
+what its line needs, so the list renders without a query per line; keys make
+a second call a no-op."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 
 from core.notifications import Delivery, NotificationKind, notification_kind_register, notify
+from loyalty.models import TierPeriod
 
 BADGE = "loyalty.badge"
 CHALLENGE = "loyalty.challenge"
+TIER_REACHED = "loyalty.tier_reached"
 REWARDS_URL = "/rewards/"
+
+
+def _tier_line(data: dict) -> str:
+    return gettext("You reached the %(tier)s tier. Enjoy its perks!") % {
+        "tier": data.get("tier", "")
+    }
+
 
 KINDS = [
     NotificationKind(
@@ -29,6 +42,11 @@ KINDS = [
             else gettext("You completed the challenge “%(name)s”") % {"name": data["name"]}
         ),
         default=Delivery.WEB,
+    ),
+    NotificationKind(
+        code=TIER_REACHED,
+        label=gettext_lazy("Reaching a new rewards tier"),
+        render=_tier_line,
     ),
 ]
 
@@ -55,5 +73,19 @@ def notify_challenge(completion) -> None:
         kind=CHALLENGE,
         key=f"challenge:{challenge.pk}",
         data={"name": challenge.name, "points": challenge.bonus_points},
+        url=REWARDS_URL,
+    )
+
+
+def notify_tier_reached(*, user_id: int, tier, now: datetime, period: str) -> None:
+    """Once per tier per period (the key names both): a member who drops and
+    climbs back in the same period hears of it once."""
+    local = timezone.localtime(now)
+    period_key = str(local.year) if period == TierPeriod.CALENDAR_YEAR else f"r{local.year}"
+    notify(
+        user_id=user_id,
+        kind=TIER_REACHED,
+        key=f"loyalty.tier:{tier.pk}:{period_key}",
+        data={"tier": str(tier.name)[:120], "tier_id": tier.pk},
         url=REWARDS_URL,
     )

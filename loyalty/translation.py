@@ -1,9 +1,15 @@
-"""Badge and challenge names per language (django-modeltranslation), as the
-shop's catalogue does (shop/translation.py)."""
+"""Loyalty content per language (django-modeltranslation), as the shop's
+catalogue does (shop/translation.py): reading `name` gives the active
+language's value, falling back to English when the translation is empty."""
 
 from modeltranslation.translator import TranslationOptions, register
 
-from loyalty.models import Badge, Challenge
+from loyalty.models import Badge, Challenge, Tier
+
+
+@register(Tier)
+class TierTranslation(TranslationOptions):
+    fields = ("name", "description")
 
 
 @register(Badge)

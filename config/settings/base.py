@@ -540,6 +540,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "loyalty.tasks.give_leaderboard_badges",
         "schedule": 86400.0,
     },
+    # The ledger is the source of truth; this puts Redis's boards right.
+    "rebuild-leaderboards": {
+        "task": "loyalty.tasks.rebuild_leaderboards",
+        "schedule": env.float("LEADERBOARD_REBUILD_INTERVAL", default=600.0),
+    },
+    "expire-tiers": {"task": "loyalty.tasks.expire_tiers", "schedule": 86400.0},
 }
 NOTIFICATION_DIGEST_HOUR = env.int("NOTIFICATION_DIGEST_HOUR", default=7)
 

@@ -1,4 +1,5 @@
 from loyalty.admin import (
     badges,  # noqa: F401
     ledger,  # noqa: F401
+    tiers,  # noqa: F401
 )

@@ -18,6 +18,7 @@ from loyalty.models.ledger import (
     PointsAccount,
 )
 from loyalty.models.program import ProgramSettings, TierBasis, TierPeriod
+from loyalty.models.tiers import MemberSpend, MemberTier, Tier
 
 __all__ = [
     "Area",
@@ -32,8 +33,11 @@ __all__ = [
     "EntryKind",
     "LedgerEntry",
     "MemberBadge",
+    "MemberSpend",
+    "MemberTier",
     "PointsAccount",
     "ProgramSettings",
+    "Tier",
     "TierBasis",
     "TierPeriod",
 ]
