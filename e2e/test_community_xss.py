@@ -398,7 +398,8 @@ def _polls(page, browser, live_server, playwright, checker: Checker):
         page.goto(checker.base + reverse("community:poll_create"))
         page.get_by_label("Question").fill(title)
         page.get_by_label("Introduction (optional)").fill(BODY)
-        page.get_by_label("Options").fill("\n".join(LINE_PAYLOADS))
+        for number, payload in enumerate(LINE_PAYLOADS, start=1):
+            page.get_by_label(f"Option {number}", exact=True).fill(payload)
         page.get_by_role("button", name="Publish poll").click()
         expect(page.locator(".poll-title")).to_have_text(title)
         api.send(

@@ -1,5 +1,5 @@
-"""Polls through the API: list, read, create, vote (or change a vote), edit
-the text and close. Results (counts, percentages, voters of a public poll)
+"""Polls through the API: list, read, create (in a forum thread too), vote
+(or change a vote), edit the text and close. Results (counts, percentages, voters of a public poll)
 are in an answer only when the rule of the poll shows them to the requester;
 a secret poll never says who voted."""
 
@@ -23,11 +23,11 @@ from rest_framework.views import APIView
 from community.models import Poll
 from community.models.polls import OPTION_LABEL_MAX, OPTIONS_MAX, TITLE_MAX
 from community.selectors import polls as selectors
-from community.services import moderation as moderation_services
 from community.services import polls as services
 from core.api.pagination import DefaultPagination
 from core.api.schema import NOT_FOUND, WRITE_ERRORS, Error
 from core.api.serializers import StrictInputSerializer
+from core.exceptions import ApplicationError
 
 CLOSED = {409: OpenApiResponse(Error, description="The poll is closed (code closed).")}
 POLL_EXAMPLE = {
@@ -44,6 +44,7 @@ POLL_EXAMPLE = {
     "public_voters": True,
     "owners_only": False,
     "product": None,
+    "thread": None,
     "close_at": None,
     "closed_at": None,
     "is_closed": False,
@@ -117,6 +118,9 @@ class PollSerializer(serializers.Serializer):
     public_voters = serializers.BooleanField()
     owners_only = serializers.BooleanField()
     product = ProductRefSerializer(allow_null=True)
+    thread = serializers.IntegerField(
+        allow_null=True, help_text="The forum thread the poll is shown in, if any."
+    )
     close_at = serializers.DateTimeField(allow_null=True)
     closed_at = serializers.DateTimeField(allow_null=True)
     is_closed = serializers.BooleanField()
@@ -159,6 +163,7 @@ def poll_data(request, state: selectors.PollState, author) -> dict:
         "public_voters": poll.public_voters,
         "owners_only": poll.owners_only,
         "product": _product(request, poll.product),
+        "thread": poll.thread_id,
         "close_at": poll.close_at,
         "closed_at": poll.closed_at,
         "is_closed": state.is_closed,
@@ -195,6 +200,19 @@ def _get_or_404(request, poll_id: int) -> Poll:
     return poll
 
 
+def _thread(request, thread_id: int | None):
+    """The thread a new poll goes in, when the member may see it."""
+    from community.selectors.forums import thread_for_view, thread_viewable
+
+    if thread_id is None:
+        return None
+    thread = thread_for_view(thread_id=thread_id)
+    if thread is None or not thread_viewable(thread, request.user):
+        message = _("No such thread.")
+        raise ApplicationError(message, code="no_thread", extra={"thread": [message]})
+    return thread
+
+
 class PollListCreateApi(APIView):
     """Polls, open ones first (GET); a new poll (POST)."""
 
@@ -226,6 +244,15 @@ class PollListCreateApi(APIView):
         owners_only = serializers.BooleanField(default=False)
         product = serializers.IntegerField(min_value=1, required=False, allow_null=True)
         close_at = serializers.DateTimeField(required=False, allow_null=True)
+        thread = serializers.IntegerField(
+            min_value=1,
+            required=False,
+            allow_null=True,
+            help_text=(
+                "A forum thread to show the poll in: yours and open for replies "
+                "(a moderator's: any thread)."
+            ),
+        )
 
     @extend_schema(
         responses={200: PollSerializer(many=True)},
@@ -266,6 +293,15 @@ class PollListCreateApi(APIView):
                 request_only=True,
             ),
             OpenApiExample(
+                "A poll in your forum thread",
+                value={
+                    "title": "Which day for the meetup?",
+                    "options": [{"label": "Saturday"}, {"label": "Sunday"}],
+                    "thread": 7,
+                },
+                request_only=True,
+            ),
+            OpenApiExample(
                 "The poll", value=POLL_EXAMPLE, response_only=True, status_codes=["201"]
             ),
         ],
@@ -274,6 +310,7 @@ class PollListCreateApi(APIView):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         values = data.validated_data
+        thread = _thread(request, values.get("thread"))
         poll = services.poll_create(
             author=request.user,
             title=values["title"],
@@ -290,6 +327,7 @@ class PollListCreateApi(APIView):
             owners_only=values["owners_only"],
             product_id=values.get("product"),
             close_at=values.get("close_at"),
+            thread=thread,
         )
         poll = _get_or_404(request, poll.pk)
         return Response(_one(request, poll), status=status.HTTP_201_CREATED)
@@ -327,16 +365,12 @@ class PollDetailApi(APIView):
         poll = _get_or_404(request, poll_id)
         data = self.EditSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        changes = {}
-        if "title" in data.validated_data:
-            changes["title"] = moderation_services.text_clean(
-                data.validated_data["title"], label=_("The question"), max_length=TITLE_MAX
-            )
-        if "body" in data.validated_data:
-            changes["body_md"] = moderation_services.text_clean(
-                data.validated_data["body"], label=_("The text"), max_length=5000, required=False
-            )
-        moderation_services.content_edit(content=poll, editor=request.user, changes=changes)
+        services.poll_edit(
+            poll=poll,
+            editor=request.user,
+            title=data.validated_data.get("title"),
+            body_md=data.validated_data.get("body"),
+        )
         return Response(_one(request, _get_or_404(request, poll_id)))
 
 

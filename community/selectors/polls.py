@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.core.paginator import Page, Paginator
-from django.db.models import BooleanField, Case, Prefetch, Q, QuerySet, Value, When
+from django.db.models import BooleanField, Case, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.db.models.expressions import Window
 from django.db.models.functions import RowNumber
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from community.models import ContentStatus, Poll, PollOption, PollVote
+from community.models import CommunitySettings, ContentStatus, Poll, PollOption, PollVote
 from community.permissions import is_moderator
 from community.selectors.members import Author, authors_for
 from shop import selectors as shop_selectors
@@ -96,8 +97,12 @@ def poll_page(*, user, page: str | int | None) -> Page:
 
 
 def poll_get(*, poll_id: int, user) -> Poll | None:
-    """The poll when `user` may see it (kernel's viewable_by), else None."""
-    poll = poll_queryset().filter(pk=poll_id).first()
+    """The poll when `user` may see it (kernel's viewable_by), else None.
+    It carries the community's edit window (`edit_window_minutes`, read in
+    the same query) so its page tells its author whether they may still
+    edit it without asking the database again."""
+    window = CommunitySettings.objects.filter(pk=1).values("edit_window_minutes")[:1]
+    poll = poll_queryset().annotate(edit_window_minutes=Subquery(window)).filter(pk=poll_id).first()
     if poll is None or not poll.viewable_by(user):
         return None
     return poll
@@ -129,6 +134,22 @@ class PollState:
     options: list[OptionResult]
     voter_count: int
     choices_hint: str
+    # Only for a poll from poll_get() (its own page); False elsewhere.
+    can_edit: bool = False
+
+
+def _can_edit(poll: Poll, user, *, moderator: bool, now) -> bool:
+    """content_can_edit's rule, with the window poll_get() read."""
+    if not hasattr(poll, "edit_window_minutes") or user is None or not user.is_authenticated:
+        return False
+    if moderator:
+        return True
+    if poll.author_id != user.pk or poll.status == ContentStatus.REMOVED:
+        return False
+    minutes = poll.edit_window_minutes
+    if minutes is None:  # no settings row yet: the default
+        minutes = CommunitySettings._meta.get_field("edit_window_minutes").default
+    return not minutes or now - poll.created_at <= timedelta(minutes=minutes)
 
 
 def poll_states(
@@ -160,6 +181,7 @@ def poll_states(
                 user_ids=[user.pk], product_ids=owners_products
             )
         }
+    moderator = member and is_moderator(user)
     banned = ""
     if member and polls:
         from community.services.members import member_can_vote_check
@@ -207,6 +229,7 @@ def poll_states(
             options=options,
             voter_count=poll.voter_count,
             choices_hint=poll_choices_message(poll),
+            can_edit=_can_edit(poll, user, moderator=moderator, now=now),
         )
     if with_voters:
         _attach_voters([s for s in states.values() if s.poll.public_voters and s.show_results])
@@ -245,6 +268,14 @@ def poll_authors(*, polls: Iterable[Poll]) -> dict[int, Author]:
 
 
 def product_id_for_slug(*, slug: str) -> int | None:
+    return product_ids_for_slugs(slugs={slug}).get(slug)
+
+
+def product_ids_for_slugs(*, slugs: Iterable[str]) -> dict[str, int]:
+    """{slug: id} of the published products among `slugs` (one query)."""
     from shop.models import Product
 
-    return Product.objects.filter(slug=slug, is_published=True).values_list("pk", flat=True).first()
+    slugs = set(slugs)
+    if not slugs:
+        return {}
+    return dict(Product.objects.filter(slug__in=slugs, is_published=True).values_list("slug", "pk"))

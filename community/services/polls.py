@@ -1,4 +1,5 @@
-"""Polls' writes: create, vote (or change a vote), close.
+"""Polls' writes: create, edit the question and text, vote (or change a
+vote), close.
 
 A vote locks the poll row first (FOR NO KEY UPDATE: it does not block the
 key-share locks that inserting ballots takes), then reads and replaces the
@@ -22,7 +23,12 @@ from community.models import ContentStatus, Poll, PollBallot, PollOption, PollVo
 from community.models.polls import OPTION_LABEL_MAX, OPTIONS_MAX, OPTIONS_MIN, TITLE_MAX
 from community.permissions import is_moderator
 from community.services.members import member_can_vote_check, member_posting_check
-from community.services.moderation import body_render, content_created, text_clean
+from community.services.moderation import (
+    body_render,
+    content_created,
+    content_edit,
+    text_clean,
+)
 from core import pagecache
 from core.events import publish
 from core.exceptions import ApplicationError
@@ -214,6 +220,31 @@ def _check_thread(*, thread, author) -> None:
             )
         if thread.status != ContentStatus.PUBLISHED or thread.locked or thread.closed:
             raise _error(_("This thread takes no new polls."), code="thread_closed", field="thread")
+
+
+# -------------------------------------------------------------------- edit
+@transaction.atomic
+def poll_edit(*, poll: Poll, editor, title: str | None = None, body_md: str | None = None) -> Poll:
+    """Reword the question and/or the text (None: unchanged): the poll's
+    author within the edit window, a moderator at any time (kernel
+    content_edit, which keeps the previous text as a Revision). Options,
+    rules and votes stay as they are. Refusals name the field in `extra`."""
+    changes: dict[str, str] = {}
+    if title is not None:
+        try:
+            changes["title"] = text_clean(title, label=_("The question"), max_length=TITLE_MAX)
+        except ApplicationError as error:
+            raise _error(error.message, code=error.code, field="title") from None
+    if body_md is not None:
+        try:
+            changes["body_md"] = text_clean(
+                body_md, label=_("The text"), max_length=BODY_MAX, required=False
+            )
+        except ApplicationError as error:
+            raise _error(error.message, code=error.code, field="body_md") from None
+    poll = content_edit(content=poll, editor=editor, changes=changes)
+    _thread_page_changed(poll)
+    return poll
 
 
 def _thread_page_changed(poll: Poll) -> None:

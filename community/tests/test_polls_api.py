@@ -6,7 +6,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import UserFactory
-from community.models import Poll, PollOption, PollVote
+from community.models import Poll, PollOption, PollVote, Revision
 from community.services.moderation import content_hide
 from community.services.polls import poll_vote
 from community.tests.factories import (
@@ -272,3 +272,52 @@ def test_poll_endpoints_show_examples_in_the_schema(client):
         operation = schema["paths"][path][method]
         content = next(iter(operation["responses"].values()))["content"]["application/json"]
         assert content.get("examples"), (path, method)
+
+
+# -------------------------------------------------------------------- edit
+def test_an_api_edit_keeps_the_previous_text_as_a_revision():
+    # given a poll by its author
+    poll = poll_make(title="Which sambal?")
+
+    # when they reword it through the API
+    response = _api(poll.author).patch(
+        f"{POLLS}{poll.pk}/", {"title": "Which sambal first?", "body": "*Spicy*"}, format="json"
+    )
+
+    # then the answer has the new text and a revision keeps the old one
+    assert response.status_code == 200
+    assert response.json()["title"] == "Which sambal first?"
+    assert response.json()["body_html"] == "<p><em>Spicy</em></p>"
+    revision = Revision.objects.get(object_id=poll.pk, content_type__model="poll")
+    assert revision.fields == {"title": "Which sambal?", "body_md": ""}
+
+
+def test_an_api_edit_to_an_empty_question_names_the_field_and_writes_nothing():
+    # given a poll by its author
+    poll = poll_make(title="Kept?")
+
+    # when they send an empty question
+    response = _api(poll.author).patch(f"{POLLS}{poll.pk}/", {"title": "   "}, format="json")
+
+    # then it is refused at the field, and nothing is written
+    assert response.status_code == 400
+    assert response.json()["errors"]["title"]
+    poll.refresh_from_db()
+    assert poll.title == "Kept?" and not Revision.objects.exists()
+
+
+def test_polls_say_which_thread_they_are_in_and_the_schema_shows_it(client):
+    # given a poll outside any thread
+    poll = poll_make()
+
+    # when it is read, and the schema too
+    body = _api().get(f"{POLLS}{poll.pk}/").json()
+    schema = json.loads(client.get("/api/schema/", {"format": "json"}).content)
+
+    # then `thread` is there (null), in the output and in the input of a new poll
+    assert body["thread"] is None
+    components = schema["components"]["schemas"]
+    assert components["CommunityPoll"]["properties"]["thread"]["nullable"] is True
+    assert "thread" in components["CommunityPollCreateRequest"]["properties"]
+    examples = schema["paths"][POLLS]["post"]["requestBody"]["content"]["application/json"]
+    assert any("thread" in e["value"] for e in examples["examples"].values())

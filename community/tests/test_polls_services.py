@@ -13,11 +13,18 @@ from community.models import (
     PollBallot,
     PollOption,
     PollVote,
+    Revision,
     TrustLevel,
 )
 from community.services.members import member_restrict
-from community.services.moderation import content_hide
-from community.services.polls import OptionInput, poll_close, poll_create, poll_vote
+from community.services.moderation import content_hide, content_remove
+from community.services.polls import (
+    OptionInput,
+    poll_close,
+    poll_create,
+    poll_edit,
+    poll_vote,
+)
 from community.tests.factories import (
     MemberFactory,
     NewMemberFactory,
@@ -323,3 +330,43 @@ def test_changing_choices_reuses_the_freed_slots():
     poll_vote(poll=poll, voter=voter, option_ids=[green.pk, blue.pk])
     slots = dict(PollVote.objects.filter(voter=voter).values_list("option_id", "slot"))
     assert set(slots) == {green.pk, blue.pk} and sorted(slots.values()) == [1, 2]
+
+
+# -------------------------------------------------------------------- edit
+def test_poll_edit_by_another_member_is_refused_and_writes_nothing():
+    # given another member's poll
+    poll = poll_make(title="Mine?")
+
+    # when a member edits it
+    with pytest.raises(ApplicationError) as error:
+        poll_edit(poll=poll, editor=MemberFactory(), title="Theirs?")
+
+    # then it is refused, and nothing is written
+    assert error.value.code == "forbidden" and error.value.status_code == 403
+    poll.refresh_from_db()
+    assert poll.title == "Mine?" and poll.edit_count == 0
+    assert not Revision.objects.exists()
+
+
+def test_poll_edit_of_a_deleted_poll_by_its_author_is_refused():
+    poll = poll_make(title="Gone?")
+    content_remove(content=poll, actor=poll.author)
+    with pytest.raises(ApplicationError) as error:
+        poll_edit(poll=poll, editor=poll.author, title="Back?")
+    assert error.value.code == "removed"
+    assert Poll.objects.get(pk=poll.pk).title == "Gone?" and not Revision.objects.exists()
+
+
+def test_poll_edit_changing_nothing_keeps_no_revision():
+    poll = poll_make(title="Same?")
+    poll_edit(poll=poll, editor=poll.author, title=" Same? ", body_md="")
+    assert not Revision.objects.exists()
+    assert Poll.objects.get(pk=poll.pk).edit_count == 0
+
+
+def test_poll_edit_refuses_a_too_long_question_at_its_field():
+    poll = poll_make(title="Short?")
+    with pytest.raises(ApplicationError) as error:
+        poll_edit(poll=poll, editor=poll.author, title="x" * 201)
+    assert error.value.code == "too_long" and "title" in error.value.extra
+    assert Poll.objects.get(pk=poll.pk).title == "Short?"

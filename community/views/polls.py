@@ -1,5 +1,6 @@
 """Poll pages: the list, one poll with its vote form and results, the form
-for a new poll, and the vote and close actions (htmx swaps the poll in
+for a new poll (each option may link a shop product), the edit form of the
+question and text, and the vote and close actions (htmx swaps the poll in
 place; without JavaScript the forms post and redirect back)."""
 
 from __future__ import annotations
@@ -15,25 +16,33 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from community.models import Poll
-from community.models.polls import OPTIONS_MAX, TITLE_MAX
+from community.models.polls import OPTION_LABEL_MAX, OPTIONS_MAX, OPTIONS_MIN, TITLE_MAX
 from community.selectors import polls as selectors
 from community.services import polls as services
+from community.services.moderation import content_can_edit
 from community.views.moderation import safe_next
 from core.exceptions import ApplicationError
 
+OPTION_ROWS_SHOWN = 4  # rows open at first; the others under "More options"
+
+
+def _product_slug(value: str) -> str:
+    """A product's slug from its address (or the slug itself)."""
+    value = value.strip().split("#", 1)[0].split("?", 1)[0].rstrip("/")
+    return value.rsplit("/", 1)[-1]
+
 
 class PollForm(forms.Form):
+    """The poll's fields, with one row per option (`option_<n>`, and
+    `option_<n>_product` for the product it links): empty rows are left
+    out, the service counts and compares the others."""
+
     title = forms.CharField(label=gettext_lazy("Question"), max_length=TITLE_MAX)
     body_md = forms.CharField(
         label=gettext_lazy("Introduction (optional)"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=gettext_lazy("Markdown: **bold**, *italic*, lists and links."),
-    )
-    options = forms.CharField(
-        label=gettext_lazy("Options"),
-        widget=forms.Textarea(attrs={"rows": 6}),
-        help_text=gettext_lazy("One option per line, from 2 to %(max)d.") % {"max": OPTIONS_MAX},
     )
     poll_type = forms.ChoiceField(
         label=gettext_lazy("Voters choose"),
@@ -78,18 +87,103 @@ class PollForm(forms.Form):
         label=gettext_lazy("Only buyers of this product may vote"), required=False
     )
 
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Refusals of the options as a whole (count, twice the same), shown
+        # at the top of the options.
+        self.option_errors: list[str] = []
+        for n in range(1, OPTIONS_MAX + 1):
+            self.fields[f"option_{n}"] = forms.CharField(
+                label=_("Option %(number)d") % {"number": n},
+                required=False,
+                max_length=OPTION_LABEL_MAX,
+            )
+            self.fields[f"option_{n}_product"] = forms.CharField(
+                label=_("Product for option %(number)d (optional)") % {"number": n},
+                required=False,
+                max_length=200,
+            )
+
+    # ---------------------------------------------------------- rendering
+    def _rows(self) -> list[tuple[forms.BoundField, forms.BoundField]]:
+        return [
+            (self[f"option_{n}"], self[f"option_{n}_product"]) for n in range(1, OPTIONS_MAX + 1)
+        ]
+
+    def _shown_count(self) -> int:
+        """The first rows, and every row up to the last one filled in."""
+        last = 0
+        if self.is_bound:
+            for n in range(1, OPTIONS_MAX + 1):
+                if (
+                    self.data.get(f"option_{n}", "").strip()
+                    or self.data.get(f"option_{n}_product", "").strip()
+                ):
+                    last = n
+        return max(OPTION_ROWS_SHOWN, min(last + 1, OPTIONS_MAX))
+
+    def option_rows(self):
+        return self._rows()[: self._shown_count()]
+
+    def more_option_rows(self):
+        return self._rows()[self._shown_count() :]
+
+    def other_fields(self):
+        """The fields after the options, in their order."""
+        return [
+            self[name]
+            for name in self.fields
+            if name not in ("title", "body_md") and not name.startswith("option_")
+        ]
+
+    # --------------------------------------------------------- validation
     def clean_product(self) -> int | None:
-        value = (self.cleaned_data.get("product") or "").strip().rstrip("/")
-        if not value:
+        value = self.cleaned_data.get("product") or ""
+        if not value.strip():
             return None
-        slug = value.rsplit("/", 1)[-1]
-        product_id = selectors.product_id_for_slug(slug=slug)
+        product_id = selectors.product_id_for_slug(slug=_product_slug(value))
         if product_id is None:
             raise forms.ValidationError(_("No product at this address."))
         return product_id
 
+    def clean(self) -> dict:
+        data = super().clean()
+        rows = []
+        for n in range(1, OPTIONS_MAX + 1):
+            label = data.get(f"option_{n}") or ""
+            product = (data.get(f"option_{n}_product") or "").strip()
+            if product and not label.strip() and f"option_{n}" not in self.errors:
+                self.add_error(
+                    f"option_{n}", _("Give this option a label, or leave its product empty.")
+                )
+            rows.append((n, label, _product_slug(product) if product else ""))
+        found = selectors.product_ids_for_slugs(slugs={slug for _n, _l, slug in rows if slug})
+        options = []
+        for n, label, slug in rows:
+            if slug and slug not in found:
+                self.add_error(f"option_{n}_product", _("No product at this address."))
+            options.append(services.OptionInput(label=label, product_id=found.get(slug)))
+        data["options"] = options
+        return data
 
-FIELD_NAMES = set(PollForm.base_fields)
+    def add_service_error(self, error: ApplicationError) -> None:
+        """Show a refusal of the poll service at the field it names."""
+        fields = [name for name in error.extra if name in self.fields or name == "options"]
+        field = fields[0] if fields else None
+        if field == "options":
+            self.option_errors.append(error.message)
+        else:
+            self.add_error(field, error.message)
+
+
+class PollEditForm(forms.Form):
+    title = forms.CharField(label=gettext_lazy("Question"), max_length=TITLE_MAX)
+    body_md = forms.CharField(
+        label=gettext_lazy("Introduction (optional)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=gettext_lazy("Markdown: **bold**, *italic*, lists and links."),
+    )
 
 
 @require_safe
@@ -201,7 +295,7 @@ def poll_create(request: HttpRequest) -> HttpResponse:
                 author=request.user,
                 title=data["title"],
                 body_md=data["body_md"],
-                options=data["options"].splitlines(),
+                options=data["options"],
                 poll_type=data["poll_type"],
                 min_choices=data["min_choices"],
                 max_choices=data["max_choices"],
@@ -213,8 +307,7 @@ def poll_create(request: HttpRequest) -> HttpResponse:
                 thread=thread,
             )
         except ApplicationError as error:
-            fields = [name for name in error.extra if name in FIELD_NAMES]
-            form.add_error(fields[0] if fields else None, error.message)
+            form.add_service_error(error)
         else:
             if poll.is_public:
                 messages.success(request, _("Your poll is published."))
@@ -224,15 +317,56 @@ def poll_create(request: HttpRequest) -> HttpResponse:
                 )
             return redirect(thread.get_absolute_url() if thread else poll.get_absolute_url())
     status = 400 if request.method == "POST" else 200
-    return render(
-        request, "community/polls/form.html", {"form": form, "thread": thread}, status=status
-    )
+    context = {
+        "form": form,
+        "thread": thread,
+        "options_min": OPTIONS_MIN,
+        "options_max": OPTIONS_MAX,
+    }
+    return render(request, "community/polls/form.html", context, status=status)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+def poll_edit(request: HttpRequest, poll_id: int) -> HttpResponse:
+    """The question and text, for the poll's author within the edit window
+    and moderators (the same service as the API's PATCH)."""
+    poll = _poll_or_404(request, poll_id)
+    if not content_can_edit(user=request.user, content=poll):
+        if poll.author_id == request.user.pk:
+            messages.error(request, _("You can no longer edit this poll."))
+        else:
+            messages.error(request, _("Only the poll's author or a moderator can edit it."))
+        return redirect(poll.get_absolute_url())
+    initial = {"title": poll.title, "body_md": poll.body_md}
+    form = PollEditForm(request.POST or None, initial=initial)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                services.poll_edit(
+                    poll=poll,
+                    editor=request.user,
+                    title=form.cleaned_data["title"],
+                    body_md=form.cleaned_data["body_md"],
+                )
+            except ApplicationError as error:
+                fields = [name for name in error.extra if name in form.fields]
+                form.add_error(fields[0] if fields else None, error.message)
+                if error.status_code in (403, 404):
+                    status = error.status_code
+            else:
+                messages.success(request, _("Your changes are saved."))
+                return redirect(poll.get_absolute_url())
+    return render(request, "community/polls/edit.html", {"form": form, "poll": poll}, status=status)
 
 
 urlpatterns = [
     path("polls/", poll_list, name="polls"),
     path("polls/new/", poll_create, name="poll_create"),
     path("polls/<int:poll_id>/", poll_detail, name="poll"),
+    path("polls/<int:poll_id>/edit/", poll_edit, name="poll_edit"),
     path("polls/<int:poll_id>/vote/", poll_vote, name="poll_vote"),
     path("polls/<int:poll_id>/close/", poll_close, name="poll_close"),
 ]
