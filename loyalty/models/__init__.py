@@ -10,16 +10,23 @@ from loyalty.models.ledger import (
     PointsAccount,
 )
 from loyalty.models.program import ProgramSettings, TierBasis, TierPeriod
+from loyalty.models.rewards import RedemptionStatus, Reward, RewardKind, RewardRedemption
+from loyalty.models.spending import CheckoutRedemption
 
 __all__ = [
     "Area",
     "Award",
     "Bucket",
+    "CheckoutRedemption",
     "DeliveredOrder",
     "EntryKind",
     "LedgerEntry",
     "PointsAccount",
     "ProgramSettings",
+    "RedemptionStatus",
+    "Reward",
+    "RewardKind",
+    "RewardRedemption",
     "TierBasis",
     "TierPeriod",
 ]
