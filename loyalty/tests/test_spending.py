@@ -7,6 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 
 from accounts.tests.factories import UserFactory
 from core.exceptions import ApplicationError
@@ -218,3 +219,24 @@ def test_a_cancelled_paid_order_refunded_later_gives_back_nothing_more(member, p
     assert balance_of(user_id=member.pk).available == 10_000
     assert LedgerEntry.objects.filter(kind=EntryKind.REFUND).count() == 1
     assert list(ledger_mismatches()) == []
+
+
+def test_the_checkout_page_offers_points_to_a_member_who_has_them(member, program, client):
+    # given a member with 10,000 points and a 200,000 cart
+    variant = ProductFactory(variant__price=Decimal("100000"), variant__stock=10).variants.get()
+    cart_add(cart=cart_for_user(user=member), variant_id=variant.pk, quantity=2, user=member)
+    client.force_login(member)
+
+    # when
+    page = client.get(reverse("shop:checkout"))
+
+    # then the points field is there, up to half the order (10,000 points)
+    body = page.content.decode()
+    assert 'name="adjustment-loyalty.points"' in body
+    assert 'max="10000"' in body and 'value="max"' in body
+
+    # and a member without points is not asked
+    other = UserFactory()
+    cart_add(cart=cart_for_user(user=other), variant_id=variant.pk, quantity=1, user=other)
+    client.force_login(other)
+    assert "adjustment-loyalty.points" not in client.get(reverse("shop:checkout")).content.decode()
