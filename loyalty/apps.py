@@ -10,6 +10,10 @@ class LoyaltyConfig(AppConfig):
 
     def ready(self) -> None:
         from core import hooks
+        from loyalty.services.rewards import reward_at_checkout
         from loyalty.services.spending import points_at_checkout
 
-        hooks.register(hooks.CHECKOUT_ADJUSTMENTS, points_at_checkout)
+        # A reward's code comes off first, like a coupon; points pay part of
+        # what is left.
+        hooks.register(hooks.CHECKOUT_ADJUSTMENTS, reward_at_checkout, order=10)
+        hooks.register(hooks.CHECKOUT_ADJUSTMENTS, points_at_checkout, order=20)
