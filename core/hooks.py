@@ -38,6 +38,12 @@ USER_ANONYMISE = "user_anonymise"  # fn(user) -> None, minimise personal data of
 #   release(*, order_id, user_id, amount, data, reason) -> None
 #         called inside the cancel/refund transaction with the amount to give
 #         back (all of it, or a refund's pro rata share), once per release
+#   field(*, user, subtotal, choice) -> dict | None   (optional)
+#         how the checkout page asks for the choice: {"label": str,
+#         "help": str, "error": str, "type": "number" | "text", "value": str,
+#         "min"/"max": int | None, "disabled": bool, "toggle": {"value": str,
+#         "label": str, "checked": bool} | None (a checkbox that, ticked,
+#         sends its value instead of what was typed)}; None asks nothing
 CHECKOUT_ADJUSTMENTS = "checkout_adjustments"
 # fn(user) -> set[int]: the ids of the products open to this signed-in member
 # before their launch (to see and to buy). Asked once per request for the

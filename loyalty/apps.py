@@ -19,7 +19,13 @@ class LoyaltyConfig(AppConfig):
         from loyalty.selectors.badges import badge_marks
         from loyalty.selectors.tiers import member_tier_marks
         from loyalty.services import badges, leaderboards, tiers  # noqa: F401
+        from loyalty.services.rewards import reward_at_checkout
+        from loyalty.services.spending import points_at_checkout
 
         notifications.register_kinds()
         hooks.register(hooks.MEMBER_MARKS, member_tier_marks, order=10)
         hooks.register(hooks.MEMBER_MARKS, badge_marks, order=20)
+        # A reward's code comes off first, like a coupon; points pay part of
+        # what is left.
+        hooks.register(hooks.CHECKOUT_ADJUSTMENTS, reward_at_checkout, order=10)
+        hooks.register(hooks.CHECKOUT_ADJUSTMENTS, points_at_checkout, order=20)

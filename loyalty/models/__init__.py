@@ -18,6 +18,8 @@ from loyalty.models.ledger import (
     PointsAccount,
 )
 from loyalty.models.program import ProgramSettings, TierBasis, TierPeriod
+from loyalty.models.rewards import RedemptionStatus, Reward, RewardKind, RewardRedemption
+from loyalty.models.spending import CheckoutRedemption
 from loyalty.models.tiers import MemberSpend, MemberTier, Tier
 
 __all__ = [
@@ -29,6 +31,7 @@ __all__ = [
     "Bucket",
     "Challenge",
     "ChallengeCompletion",
+    "CheckoutRedemption",
     "DeliveredOrder",
     "EntryKind",
     "LedgerEntry",
@@ -37,6 +40,10 @@ __all__ = [
     "MemberTier",
     "PointsAccount",
     "ProgramSettings",
+    "RedemptionStatus",
+    "Reward",
+    "RewardKind",
+    "RewardRedemption",
     "Tier",
     "TierBasis",
     "TierPeriod",

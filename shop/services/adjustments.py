@@ -64,6 +64,24 @@ def adjustments_quote(
     return quoted
 
 
+def adjustment_fields(
+    *, user, subtotal: Decimal, choices: dict[str, str] | None, quoted: list[QuotedAdjustment]
+) -> list[dict]:
+    """What the checkout page asks for each provider that has a `field`,
+    each told the subtotal it was quoted on (what the ones before it left)."""
+    choices = choices or {}
+    taken = {adjustment.code: adjustment.amount for adjustment in quoted}
+    fields = []
+    left = subtotal
+    for code, provider in adjustment_providers().items():
+        ask = getattr(provider, "field", None)
+        spec = ask(user=user, subtotal=left, choice=str(choices.get(code, ""))) if ask else None
+        if spec:
+            fields.append({**spec, "code": code, "name": f"adjustment-{code}"})
+        left -= taken.get(code, ZERO)
+    return fields
+
+
 def adjustments_apply(*, order: Order, quoted: list[QuotedAdjustment]) -> list[OrderAdjustment]:
     """Apply each quoted adjustment to `order`. Call inside the transaction
     that creates the order: a provider that refuses (ApplicationError) fails

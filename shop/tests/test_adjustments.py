@@ -222,3 +222,64 @@ def test_the_api_checkout_takes_the_shoppers_choice(points, user, variant):
     assert response.status_code == 201, response.json()
     assert response.json()["total"] == "90000.00"
     assert response.json()["adjustments"][0]["amount"] == "10000.00"
+
+
+class AskingPoints(Points):
+    """The same provider, asking on the checkout page how many to use."""
+
+    def field(self, *, user, subtotal, choice):
+        return {
+            "label": "Points to use",
+            "help": f"You have {self.balance} points.",
+            "type": "number",
+            "value": choice if choice != "all" else "",
+            "max": self.balance,
+            "toggle": {"value": "all", "label": "Use them all", "checked": choice == "all"},
+        }
+
+    def quote(self, *, user, subtotal, choice):
+        return super().quote(
+            user=user, subtotal=subtotal, choice=str(self.balance) if choice == "all" else choice
+        )
+
+
+def test_the_checkout_page_asks_each_provider_with_a_field_for_the_choice(user, variant, client):
+    # given a provider that asks, and a member with something in the cart
+    provider = AskingPoints()
+    cart_add(cart=cart_for_user(user=user), variant_id=variant.pk, quantity=2, user=user)
+    client.force_login(user)
+
+    # when
+    with hooks.registered(hooks.CHECKOUT_ADJUSTMENTS, provider):
+        page = client.get(reverse("shop:checkout"))
+
+    # then its field is in the form, named for its code, refreshing the summary
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert 'name="adjustment-test.points"' in body
+    assert 'type="number"' in body and 'max="50000"' in body
+    assert 'value="all"' in body and "Use them all" in body
+    assert "You have 50000 points." in body
+
+
+def test_a_ticked_toggle_sends_its_value_instead_of_what_was_typed(user, variant, client):
+    # given the member typed 1,000 and ticked "use them all"
+    provider = AskingPoints()
+    cart_add(cart=cart_for_user(user=user), variant_id=variant.pk, quantity=2, user=user)
+    client.force_login(user)
+    data = {
+        "email": user.email,
+        **FULL_ADDRESS,
+        "payment_method": "bank_transfer",
+        "adjustment-test.points": ["1000", "all"],
+        "action": "update_summary",
+    }
+
+    # when the summary is recomputed
+    with hooks.registered(hooks.CHECKOUT_ADJUSTMENTS, provider):
+        page = client.post(reverse("shop:checkout"), data)
+
+    # then the whole balance is taken off, and the box stays ticked
+    body = page.content.decode()
+    assert "50,000" in body
+    assert "checked" in body.split('value="all"')[1][:40]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib import messages
@@ -29,6 +30,7 @@ from shop.models import Address, Cart, Order, ProductImage, ShippingMethod
 from shop.payments.base import InvalidWebhook
 from shop.ratelimit import rate_limits_consume
 from shop.services.addresses import address_save_from_checkout
+from shop.services.adjustments import adjustment_fields
 from shop.services.cart import (
     cart_add,
     cart_lines_purchasable_check,
@@ -287,6 +289,17 @@ def _adjustment_choices(request) -> dict[str, str]:
     }
 
 
+def _adjustment_fields(request, summary: CheckoutSummary) -> list[dict]:
+    quote = summary.quote
+    taken = sum((adjustment.amount for adjustment in quote.adjustments), Decimal(0))
+    return adjustment_fields(
+        user=request.user,
+        subtotal=quote.subtotal - (quote.discount_total - taken),
+        choices=_adjustment_choices(request),
+        quoted=quote.adjustments,
+    )
+
+
 def _summary(request, lines: list, data=None) -> CheckoutSummary:
     """The summary for the choices in `data` (the submitted form), or for
     none yet (the first view: the cheapest offered method, no coupon)."""
@@ -328,6 +341,7 @@ def _render_checkout(
         "shipping_options": summary.shipping_options,
         "gateways": form.gateways,
         "card_gateways": [code for code, g in form.gateways.items() if g.collects_card],
+        "adjustment_fields": _adjustment_fields(request, summary),
         **_summary_context(summary, form["coupon_code"].errors),
     }
     return render(request, "shop/checkout/checkout.html", context, status=status)
