@@ -13,6 +13,7 @@ urlpatterns = [
     path("shop/", include("shop.api.urls")),
     path("community/", include("community.api.urls")),
     path("notifications/", include("core.notifications.api_urls")),
+    path("loyalty/", include("loyalty.api.urls")),
     # Unknown API URLs answer in the API's error shape, not an HTML page;
     # [\s\S], not ".", so that a path holding a newline (%0A) is caught too.
     re_path(r"^[\s\S]*$", not_found),

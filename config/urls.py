@@ -43,6 +43,7 @@ urlpatterns += i18n_patterns(
     path("shop/", include("shop.urls")),
     path("community/", include("community.urls")),
     path("notifications/", include("core.notifications.urls")),
+    path("rewards/", include("loyalty.urls")),
     prefix_default_language=False,
 )
 

@@ -8,13 +8,18 @@ from core import hooks
 
 def site(request) -> dict:
     """Site name, plus header widgets other apps contribute through hooks
-    (e.g. loyalty's points balance); nothing registered means nothing shown."""
-    header_items = []
-    for fn in hooks.get_hooks(hooks.HEADER_ITEMS):
-        item = fn(request)
-        if item:
-            header_items.append(item)
-    return {"SITE_NAME": settings.SITE_NAME, "header_items": header_items}
+    (e.g. loyalty's points balance); nothing registered means nothing shown.
+    Lazily: pages without the site header (the admin) never ask."""
+
+    def header_items() -> list:
+        items = []
+        for fn in hooks.get_hooks(hooks.HEADER_ITEMS):
+            item = fn(request)
+            if item:
+                items.append(item)
+        return items
+
+    return {"SITE_NAME": settings.SITE_NAME, "header_items": SimpleLazyObject(header_items)}
 
 
 def notifications(request) -> dict:

@@ -16,6 +16,7 @@ class LoyaltyConfig(AppConfig):
             notifications,
             tier_handlers,  # noqa: F401
         )
+        from loyalty.header import points_header_item
         from loyalty.selectors.badges import badge_marks
         from loyalty.selectors.tiers import member_tier_marks
         from loyalty.services import badges, leaderboards, tiers  # noqa: F401
@@ -25,6 +26,7 @@ class LoyaltyConfig(AppConfig):
         notifications.register_kinds()
         hooks.register(hooks.MEMBER_MARKS, member_tier_marks, order=10)
         hooks.register(hooks.MEMBER_MARKS, badge_marks, order=20)
+        hooks.register(hooks.HEADER_ITEMS, points_header_item)
         # A reward's code comes off first, like a coupon; points pay part of
         # what is left.
         hooks.register(hooks.CHECKOUT_ADJUSTMENTS, reward_at_checkout, order=10)

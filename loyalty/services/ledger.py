@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.exceptions import ApplicationError
+from loyalty.balance_cache import balance_changed
 from loyalty.models import (
     Area,
     Award,
@@ -123,6 +124,7 @@ class _Posting:
             self.account.last_activity_at = timezone.now()
             fields.append("last_activity_at")
         self.account.save(update_fields=fields)
+        balance_changed(user_id=self.account.user_id)
         return self.entries
 
 
