@@ -17,15 +17,13 @@ class LoyaltyConfig(AppConfig):
             tier_handlers,  # noqa: F401
         )
         from loyalty.header import points_header_item
-        from loyalty.selectors.badges import badge_marks
-        from loyalty.selectors.tiers import member_tier_marks
+        from loyalty.marks import member_marks
         from loyalty.services import badges, leaderboards, tiers  # noqa: F401
         from loyalty.services.rewards import reward_at_checkout
         from loyalty.services.spending import points_at_checkout
 
         notifications.register_kinds()
-        hooks.register(hooks.MEMBER_MARKS, member_tier_marks, order=10)
-        hooks.register(hooks.MEMBER_MARKS, badge_marks, order=20)
+        hooks.register(hooks.MEMBER_MARKS, member_marks)
         hooks.register(hooks.HEADER_ITEMS, points_header_item)
         # A reward's code comes off first, like a coupon; points pay part of
         # what is left.

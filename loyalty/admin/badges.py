@@ -5,11 +5,12 @@ from __future__ import annotations
 from django.contrib import admin
 from modeltranslation.admin import TranslationAdmin
 
+from loyalty.marks_cache import MarksEditedAdminMixin
 from loyalty.models import Badge, Challenge, ChallengeCompletion, MemberBadge
 
 
 @admin.register(Badge)
-class BadgeAdmin(TranslationAdmin):
+class BadgeAdmin(MarksEditedAdminMixin, TranslationAdmin):
     list_display = ("name", "code", "level", "criterion", "rule", "threshold", "enabled", "order")
     list_editable = ("enabled", "order")
     list_filter = ("level", "criterion", "enabled")

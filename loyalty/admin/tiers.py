@@ -6,11 +6,12 @@ from django.contrib import admin
 from modeltranslation.admin import TranslationAdmin
 
 from loyalty.admin.ledger import ReadOnlyAdmin
+from loyalty.marks_cache import MarksEditedAdminMixin
 from loyalty.models import MemberSpend, MemberTier, Tier
 
 
 @admin.register(Tier)
-class TierAdmin(TranslationAdmin):
+class TierAdmin(MarksEditedAdminMixin, TranslationAdmin):
     list_display = ("name", "threshold", "multiplier", "badge_label", "colour", "order")
     list_editable = ("order",)
     search_fields = ("name", "badge_label")

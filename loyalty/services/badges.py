@@ -17,6 +17,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from loyalty import notifications
+from loyalty.marks_cache import marks_changed
 from loyalty.models import (
     Award,
     Badge,
@@ -39,6 +40,8 @@ def badge_give(*, user_id: int, badge: Badge, note: str = "") -> MemberBadge | N
     except IntegrityError:
         return None
     notifications.notify_badge(held)
+    if badge.show_next_to_name:
+        marks_changed(user_id=user_id)
     return held
 
 

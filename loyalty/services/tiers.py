@@ -15,6 +15,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from loyalty.marks_cache import marks_changed
 from loyalty.models import MemberSpend, MemberTier, ProgramSettings, TierBasis
 from loyalty.notifications import notify_tier_reached
 from loyalty.selectors.tiers import kept_until, qualifying_value, tier_for, tiers_ladder
@@ -36,6 +37,7 @@ def member_tier_recompute(
     value = qualifying_value(user_id=user_id, now=now, program=program)
     reached = tier_for(value, ladder)
     row, _created = MemberTier.objects.get_or_create(user_id=user_id)
+    previous_tier_id = row.tier_id
     rank = {tier.pk: index for index, tier in enumerate(ladder)}
     held = row.tier if row.tier_id in rank and row.kept_until and row.kept_until >= today else None
     reached_rank = rank[reached.pk] if reached is not None else -1
@@ -49,7 +51,10 @@ def member_tier_recompute(
     elif held is None:
         row.tier, row.reached_at, row.kept_until = None, None, None
     row.qualifying = value
+    tier_changed = row.tier_id != previous_tier_id
     row.save()
+    if tier_changed:
+        marks_changed(user_id=user_id)
     climbed = reached is not None and reached_rank > previous_rank and row.tier_id == reached.pk
     if climbed and reached.threshold > 0:  # joining the base tier is no news
         notify_tier_reached(user_id=user_id, tier=reached, now=now, period=program.tier_period)
