@@ -1,1 +1,1 @@
-from loyalty.admin import ledger  # noqa: F401
+from loyalty.admin import ledger, rules  # noqa: F401

@@ -10,16 +10,21 @@ from loyalty.models.ledger import (
     PointsAccount,
 )
 from loyalty.models.program import ProgramSettings, TierBasis, TierPeriod
+from loyalty.models.rules import EarningRule, FirstReview, PaidOrder, RuleCode
 
 __all__ = [
     "Area",
     "Award",
     "Bucket",
     "DeliveredOrder",
+    "EarningRule",
     "EntryKind",
+    "FirstReview",
     "LedgerEntry",
+    "PaidOrder",
     "PointsAccount",
     "ProgramSettings",
+    "RuleCode",
     "TierBasis",
     "TierPeriod",
 ]
