@@ -23,6 +23,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from accounts.events import EmailVerified, UserSignedUp
 from community.events import (
@@ -92,11 +93,11 @@ def purchase_delivered(event: OrderDelivered) -> None:
 def _order_standing(*, order_id: int, share: float, event, note: str) -> None:
     """Every award for the order or held by it stands at `share`."""
     awards = (
-        Award.objects.filter(subject=order_subject(order_id))
-        .union(Award.objects.filter(hold_order_id=order_id))
+        Award.objects.filter(Q(subject=order_subject(order_id)) | Q(hold_order_id=order_id))
+        .order_by("user_id", "rule", "subject")
         .values_list("user_id", "rule", "subject")
     )
-    for user_id, rule, subject in sorted(awards):
+    for user_id, rule, subject in awards:
         award_standing(
             user_id=user_id,
             rule=rule,
