@@ -16,6 +16,47 @@ from core import hooks
 from loyalty.models import Area, Award, EarningRule
 from loyalty.services.ledger import account_lock, award_standing, points_award
 
+# (code, points, points per currency unit, daily cap, lifetime cap, trust level).
+# IDR: 1 point per Rp 10,000 spent. The data migration makes the same rules.
+DEFAULT_RULES = [
+    ("purchase", 0, Decimal("0.0001"), None, None, 0),
+    ("signup", 100, Decimal("0"), None, None, 0),
+    ("email_verified", 50, Decimal("0"), None, None, 0),
+    ("review", 20, Decimal("0"), 100, None, 0),
+    ("review_photo", 10, Decimal("0"), 50, None, 0),
+    ("first_review", 30, Decimal("0"), 90, None, 0),
+    ("review_helpful", 2, Decimal("0"), 20, None, 0),
+    ("answer", 5, Decimal("0"), 25, None, 0),
+    ("answer_accepted", 15, Decimal("0"), 75, None, 0),
+    ("forum_thread", 5, Decimal("0"), 15, None, 1),
+    ("forum_reply", 2, Decimal("0"), 10, None, 1),
+    ("poll_vote", 1, Decimal("0"), 5, None, 0),
+    ("daily_visit", 1, Decimal("0"), None, None, 0),
+    ("birthday", 100, Decimal("0"), None, None, 0),
+    ("profile_completed", 30, Decimal("0"), None, 30, 0),
+    ("referral", 200, Decimal("0"), None, 2000, 0),
+]
+
+
+def earning_rules_ensure() -> int:
+    """Create the default rules that do not exist (an edited rule is kept).
+    Returns how many were created."""
+    created = EarningRule.objects.bulk_create(
+        [
+            EarningRule(
+                code=code,
+                points=points,
+                points_per_unit=per_unit,
+                daily_cap=daily,
+                lifetime_cap=lifetime,
+                min_trust_level=trust,
+            )
+            for code, points, per_unit, daily, lifetime, trust in DEFAULT_RULES
+        ],
+        ignore_conflicts=True,
+    )
+    return len([rule for rule in created if rule.pk is not None])
+
 
 def rule_get(code: str) -> EarningRule | None:
     """The rule, when it exists and is enabled."""
