@@ -16,6 +16,11 @@ Subjects (what an award is for) line up with community's ContentRemoved
   forum_thread      "post:<first post id>" (a thread is removed as its first post)
   forum_reply       "post:<post_id>"
   poll_vote         "poll-vote:<poll_id>"
+  daily_visit       "visit:<YYYY-MM-DD>" (local date)
+  birthday          "birthday:<year>"
+  profile_completed "profile:<user_id>"
+  referral          "referral:<referred user id>" (both members; pending, held
+                    by the referred member's first paid order)
 """
 
 from __future__ import annotations
@@ -25,7 +30,7 @@ from decimal import Decimal, InvalidOperation
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 
-from accounts.events import EmailVerified, UserSignedUp
+from accounts.events import EmailVerified, ProfileCompleted, UserSignedUp
 from community.events import (
     AnswerAccepted,
     AnswerPosted,
@@ -41,6 +46,7 @@ from community.events import (
 from core.events import subscribe
 from loyalty.models import Area, Award, FirstReview, PaidOrder, RuleCode
 from loyalty.services.ledger import award_standing, order_delivered, subject_standing
+from loyalty.services.referrals import referral_first_order, referral_link_on_signup
 from loyalty.services.rules import purchase_points, rule_award, rule_get, rule_standing
 from shop.events import (
     OrderCancelled,
@@ -83,6 +89,26 @@ def purchase_paid(event: OrderPaid) -> None:
         pending=True,
         hold_order_id=event.order_id,
     )
+    _referral_reward(event)
+
+
+def _referral_reward(event: OrderPaid) -> None:
+    """Both members of a referral earn when the referred one's first order
+    is paid (pending like the order's own points, and reversed with it)."""
+    referral = referral_first_order(user_id=event.user_id, order_id=event.order_id)
+    if referral is None:
+        return
+    for user_id in (referral.referrer_id, referral.referred_id):
+        rule_award(
+            code=RuleCode.REFERRAL,
+            user_id=user_id,
+            subject=f"referral:{referral.referred_id}",
+            area=Area.ACCOUNT,
+            source_event_id=event.event_id,
+            occurred_at=event.occurred_at,
+            pending=True,
+            hold_order_id=event.order_id,
+        )
 
 
 @subscribe(OrderDelivered, name="loyalty.purchase_delivered")
@@ -141,6 +167,7 @@ def purchase_refund_due(event: OrderRefundDue) -> None:
 # ------------------------------------------------------------------ accounts
 @subscribe(UserSignedUp, name="loyalty.signup")
 def signup(event: UserSignedUp) -> None:
+    referral_link_on_signup(user_id=event.user_id)
     rule_award(
         code=RuleCode.SIGNUP,
         user_id=event.user_id,
@@ -157,6 +184,18 @@ def email_verified(event: EmailVerified) -> None:
         code=RuleCode.EMAIL_VERIFIED,
         user_id=event.user_id,
         subject=f"user:{event.user_id}",
+        area=Area.ACCOUNT,
+        source_event_id=event.event_id,
+        occurred_at=event.occurred_at,
+    )
+
+
+@subscribe(ProfileCompleted, name="loyalty.profile_completed")
+def profile_completed(event: ProfileCompleted) -> None:
+    rule_award(
+        code=RuleCode.PROFILE_COMPLETED,
+        user_id=event.user_id,
+        subject=f"profile:{event.user_id}",
         area=Area.ACCOUNT,
         source_event_id=event.event_id,
         occurred_at=event.occurred_at,

@@ -10,7 +10,14 @@ from loyalty.models.ledger import (
     PointsAccount,
 )
 from loyalty.models.program import ProgramSettings, TierBasis, TierPeriod
-from loyalty.models.rules import EarningRule, FirstReview, PaidOrder, RuleCode
+from loyalty.models.rules import (
+    EarningRule,
+    FirstReview,
+    PaidOrder,
+    Referral,
+    ReferralCode,
+    RuleCode,
+)
 
 __all__ = [
     "Area",
@@ -24,6 +31,8 @@ __all__ = [
     "PaidOrder",
     "PointsAccount",
     "ProgramSettings",
+    "Referral",
+    "ReferralCode",
     "RuleCode",
     "TierBasis",
     "TierPeriod",

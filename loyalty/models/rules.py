@@ -127,3 +127,57 @@ class FirstReview(models.Model):
 
     def __str__(self) -> str:
         return f"product {self.product_id}: review {self.review_id}"
+
+
+class ReferralCode(models.Model):
+    """A member's code for `?ref=<code>` links."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="referral_code",
+        verbose_name=_("member"),
+    )
+    code = models.CharField(_("code"), max_length=32, unique=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("referral code")
+        verbose_name_plural = _("referral codes")
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Referral(models.Model):
+    """A member who joined through another's link: both earn once the
+    referred member's first order is paid."""
+
+    referrer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="referrals_made",
+        verbose_name=_("referred by"),
+    )
+    referred = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="referral",
+        verbose_name=_("referred member"),
+    )
+    first_order_id = models.BigIntegerField(_("first paid order"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("referral")
+        verbose_name_plural = _("referrals")
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(referrer=models.F("referred")),
+                name="loyalty_referral_not_self",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.referrer_id} -> {self.referred_id}"

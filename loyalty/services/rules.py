@@ -128,7 +128,9 @@ def rule_award(
     rule = rule or rule_get(code)
     if rule is None or not rule.enabled:
         return None
-    account_lock(user_id=user_id)
+    if rule.daily_cap is not None or rule.lifetime_cap is not None:
+        # Concurrent awards of the member must count each other against the caps.
+        account_lock(user_id=user_id)
     existing = (
         Award.objects.filter(user_id=user_id, rule=code, subject=subject)
         .values_list("points", flat=True)
