@@ -5,13 +5,16 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from django.conf import settings as django_settings
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.events import ProfileCompleted, UserSignedUp
 from accounts.receivers import REFERRAL_SESSION_KEY
 from accounts.services import profile_update
-from accounts.tests.factories import StaffFactory, UserFactory
+from accounts.tests.factories import PASSWORD, StaffFactory, UserFactory
 from community.tests.factories import image_upload
 from loyalty import rule_handlers as h
 from loyalty.models import Award, EarningRule, LedgerEntry, Referral, RuleCode
@@ -211,3 +214,37 @@ def test_the_profile_completed_handler_awards_once():
     # then
     assert LedgerEntry.objects.filter(user=member).count() == 1
     assert EarningRule.objects.get(code=RuleCode.PROFILE_COMPLETED).points == 30
+
+
+def test_a_friend_signing_up_through_a_ref_link_is_linked_to_the_referrer(
+    client, django_capture_on_commit_callbacks
+):
+    # given
+    referrer = UserFactory()
+    code = referral_code_for(user_id=referrer.pk)
+    client.get(f"/?ref={code.lower()}")
+
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("account_signup"),
+            {"email": "friend@example.com", "password1": PASSWORD, "password2": PASSWORD},
+        )
+
+    # then
+    friend = get_user_model().objects.get(email="friend@example.com")
+    assert friend.referred_by_code == code
+    assert Referral.objects.get(referred=friend).referrer == referrer
+
+
+def test_due_points_are_released_and_birthdays_awarded_by_hourly_beat_tasks():
+    # given
+    from loyalty.tasks import award_birthdays, release_due_points
+
+    schedule = {e["task"]: e["schedule"] for e in django_settings.CELERY_BEAT_SCHEDULE.values()}
+
+    # then
+    assert schedule["loyalty.tasks.release_due_points"] == 3600.0
+    assert schedule["loyalty.tasks.award_birthdays"] == 3600.0
+    assert release_due_points.apply().get() == 0
+    assert award_birthdays.apply().get() == 0
