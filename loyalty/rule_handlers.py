@@ -29,6 +29,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
 from accounts.events import EmailVerified, ProfileCompleted, UserSignedUp
 from community.events import (
@@ -137,7 +138,7 @@ def _order_standing(*, order_id: int, share: float, event, note: str) -> None:
 
 @subscribe(OrderCancelled, name="loyalty.purchase_cancelled")
 def purchase_cancelled(event: OrderCancelled) -> None:
-    _order_standing(order_id=event.order_id, share=0, event=event, note="Order cancelled.")
+    _order_standing(order_id=event.order_id, share=0, event=event, note=_("Order cancelled."))
 
 
 @subscribe(OrderRefunded, name="loyalty.purchase_refunded")
@@ -155,7 +156,7 @@ def purchase_refunded(event: OrderRefunded) -> None:
         except InvalidOperation:
             return
         share = float(max(Decimal(0), 1 - refunded / total))
-    _order_standing(order_id=event.order_id, share=share, event=event, note="Order refunded.")
+    _order_standing(order_id=event.order_id, share=share, event=event, note=_("Order refunded."))
 
 
 @subscribe(OrderRefundDue, name="loyalty.purchase_refund_due")
@@ -256,7 +257,7 @@ def review_voted(event: ReviewVoted) -> None:
             share=0,
             source_event_id=event.event_id,
             occurred_at=event.occurred_at,
-            note="Helpful vote withdrawn.",
+            note=_("Helpful vote withdrawn."),
         )
 
 
@@ -295,7 +296,7 @@ def answer_unaccepted(event: AnswerUnaccepted) -> None:
         share=0,
         source_event_id=event.event_id,
         occurred_at=event.occurred_at,
-        note="Answer no longer accepted.",
+        note=_("Answer no longer accepted."),
     )
 
 
@@ -344,7 +345,7 @@ def content_removed(event: ContentRemoved) -> None:
         share=0,
         source_event_id=event.event_id,
         occurred_at=event.occurred_at,
-        note="Content removed.",
+        note=_("Content removed."),
     )
 
 
@@ -355,5 +356,5 @@ def content_restored(event: ContentRestored) -> None:
         share=1,
         source_event_id=event.event_id,
         occurred_at=event.occurred_at,
-        note="Content restored.",
+        note=_("Content restored."),
     )

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from loyalty.models import Area, Award, RuleCode
 from loyalty.services.rules import rule_award, rule_get
@@ -51,7 +52,7 @@ def daily_visit_award(*, user_id: int, day: date) -> Award | None:
         subject=visit_subject(day),
         points=rule.points * streak,
         area=Area.ACCOUNT,
-        note=f"Day {streak} of the visit streak.",
+        note=_("Day %(days)s of the visit streak.") % {"days": streak},
     )
 
 
