@@ -23,3 +23,10 @@ class UserDeleted(DomainEvent, name="accounts.user_deleted"):
     """The account was anonymised; consumers minimise what they keep."""
 
     user_id: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProfileCompleted(DomainEvent, name="accounts.profile_completed"):
+    """The member saved a profile with a display name, an avatar and a bio."""
+
+    user_id: int

@@ -24,8 +24,11 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["display_name", "bio", "language"]
-        widgets = {"bio": forms.Textarea(attrs={"rows": 4, "maxlength": 500})}
+        fields = ["display_name", "bio", "birthday", "language"]
+        widgets = {
+            "bio": forms.Textarea(attrs={"rows": 4, "maxlength": 500}),
+            "birthday": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
         labels = {"language": _("Language of your emails")}
         help_texts = {
             "display_name": _("Shown next to your reviews and posts instead of your email."),

@@ -57,6 +57,14 @@ class User(AbstractUser):
     display_name = models.CharField(_("display name"), max_length=60, blank=True)
     bio = models.TextField(_("short bio"), max_length=500, blank=True)
     avatar = models.ImageField(_("avatar"), upload_to=avatar_upload_to, blank=True)
+    birthday = models.DateField(
+        _("birthday"), null=True, blank=True, help_text=_("Optional: a treat on your birthday.")
+    )
+    # The referral code the member arrived with (?ref=), kept for the program
+    # that issued it; accounts does not interpret it.
+    referred_by_code = models.CharField(
+        _("referred by code"), max_length=32, blank=True, editable=False
+    )
     deleted_at = models.DateTimeField(_("deleted at"), null=True, blank=True)
     # The language the member last chose on the site: their emails use it
     # (blank: the site's default language).

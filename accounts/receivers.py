@@ -18,9 +18,15 @@ from accounts.network import client_ip
 from accounts.services import api_tokens_revoke_all
 from core.events import publish
 
+# Where a `?ref=<code>` link's code waits in the session until sign-up.
+REFERRAL_SESSION_KEY = "referred_by_code"
+
 
 @receiver(user_signed_up)
 def on_user_signed_up(sender, request, user, **kwargs) -> None:
+    code = request.session.get(REFERRAL_SESSION_KEY, "") if request is not None else ""
+    if code and not user.referred_by_code:
+        type(user).objects.filter(pk=user.pk).update(referred_by_code=str(code)[:32])
     publish(UserSignedUp(user_id=user.pk))
 
 

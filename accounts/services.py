@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.events import UserDeleted
+from accounts.events import ProfileCompleted, UserDeleted
 from accounts.models import ApiToken, User
 from core import hooks
 from core.events import publish
@@ -29,6 +29,8 @@ def profile_update(
     avatar=None,
     remove_avatar: bool = False,
     language: str | None = None,
+    birthday=None,
+    clear_birthday: bool = False,
 ) -> User:
     """Change the public profile. `avatar` is an untrusted upload: it is
     validated and re-encoded before anything is stored, and stored only once
@@ -44,6 +46,9 @@ def profile_update(
     if language is not None:
         user.language = language
         fields.append("language")
+    if birthday is not None or clear_birthday:
+        user.birthday = birthday
+        fields.append("birthday")
     clean_avatar = None
     if avatar is not None:
         try:
@@ -75,6 +80,8 @@ def profile_update(
         raise
     if old_avatar and "avatar" in fields:
         transaction.on_commit(lambda: storage.delete(old_avatar))
+    if user.display_name and user.bio and user.avatar:
+        publish(ProfileCompleted(user_id=user.pk))
     return user
 
 

@@ -44,6 +44,9 @@ def profile(request):
                     bio=form.cleaned_data["bio"],
                     avatar=form.cleaned_data.get("avatar"),
                     remove_avatar=form.cleaned_data.get("remove_avatar", False),
+                    birthday=form.cleaned_data.get("birthday"),
+                    clear_birthday="birthday" in request.POST
+                    and not form.cleaned_data.get("birthday"),
                     # A form that did not send the field (an older page, a
                     # script) keeps the member's language as it was.
                     language=(

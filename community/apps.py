@@ -23,7 +23,7 @@ class CommunityConfig(AppConfig):
         from community.forum_privacy import forum_data_export, forum_user_anonymise
         from community.privacy import community_data_export, community_user_anonymise
         from community.selectors import activity
-        from community.selectors.members import profile_activity_register
+        from community.selectors.members import profile_activity_register, trust_levels
         from community.selectors.reviews import rating_annotations
         from community.views.landing import home_namespaces, home_section
         from community.views.qa import product_questions_section
@@ -40,6 +40,7 @@ class CommunityConfig(AppConfig):
         kinds.kind_register("answer", "community.Answer")
 
         hooks.register(hooks.PRODUCT_RATING_ANNOTATIONS, rating_annotations)
+        hooks.register(hooks.MEMBER_TRUST_LEVELS, trust_levels)
         hooks.register(hooks.PRODUCT_PAGE_SECTIONS, product_reviews_section, order=20)
         hooks.register(hooks.PRODUCT_PAGE_SECTIONS, product_questions_section, order=30)
         for contributions in (activity.reviews_of, activity.threads_of, activity.answers_of):

@@ -81,6 +81,10 @@ PROFILE_SECTIONS = "profile_sections"
 # of `kind` ("review", ...) with these ids, the ones whose author was
 # rewarded for writing it (a disclosure line is shown under them).
 CONTENT_INCENTIVISED = "content_incentivised"
+# fn(user_ids: Iterable[int]) -> {user_id: int}: the members' community trust
+# level (0 new, 1 basic, 2 member; a member without a profile is left out),
+# in one query for all of them (loyalty's rules that need a trust level).
+MEMBER_TRUST_LEVELS = "member_trust_levels"
 DEMO_DATA = "demo_data"  # fn(stdout) -> None, idempotent demo data for `manage.py seed_demo`
 
 _registry: dict[str, list[tuple[int, Callable[..., Any]]]] = defaultdict(list)

@@ -18,6 +18,7 @@ class LoyaltyConfig(AppConfig):
         )
         from loyalty.header import points_header_item
         from loyalty.marks import member_marks
+        from loyalty.selectors.rules import content_incentivised
         from loyalty.services import badges, leaderboards, tiers  # noqa: F401
         from loyalty.services.rewards import reward_at_checkout
         from loyalty.services.spending import points_at_checkout
@@ -25,6 +26,7 @@ class LoyaltyConfig(AppConfig):
         notifications.register_kinds()
         hooks.register(hooks.MEMBER_MARKS, member_marks)
         hooks.register(hooks.HEADER_ITEMS, points_header_item)
+        hooks.register(hooks.CONTENT_INCENTIVISED, content_incentivised)
         # A reward's code comes off first, like a coupon; points pay part of
         # what is left.
         hooks.register(hooks.CHECKOUT_ADJUSTMENTS, reward_at_checkout, order=10)

@@ -9,6 +9,8 @@ from django.utils import timezone
 
 from loyalty.services import badges
 from loyalty.services.leaderboards import leaderboards_rebuild
+from loyalty.services.ledger import points_release_due
+from loyalty.services.occasions import birthdays_award, daily_visit_award
 from loyalty.services.tiers import tiers_expire
 
 
@@ -37,3 +39,21 @@ def give_leaderboard_badges(month: str | None = None) -> int:
     else:
         first = (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
     return badges.leaderboard_badges_give(month=first)
+
+
+@shared_task(name="loyalty.tasks.release_due_points", acks_late=True, ignore_result=True)
+def release_due_points() -> int:
+    """Pending points whose date has come become available (hourly)."""
+    return points_release_due()
+
+
+@shared_task(name="loyalty.tasks.award_birthdays", acks_late=True, ignore_result=True)
+def award_birthdays() -> int:
+    """Today's birthdays (hourly; each member once a year)."""
+    return birthdays_award()
+
+
+@shared_task(name="loyalty.tasks.award_daily_visit", acks_late=True, ignore_result=True)
+def award_daily_visit(user_id: int, day: str) -> None:
+    """A member's first signed-in request of `day` (ISO date)."""
+    daily_visit_award(user_id=user_id, day=dt.date.fromisoformat(day))

@@ -130,3 +130,13 @@ def public_profile(*, handle: str, viewer=None, limit: int = 5) -> PublicProfile
         activity=[a for a in activity if a],
         sections=sections,
     )
+
+
+def trust_levels(user_ids: Iterable[int]) -> dict[int, int]:
+    """{user_id: trust level} of these members' profiles, in one query
+    (answers core.hooks.MEMBER_TRUST_LEVELS)."""
+    return dict(
+        MemberProfile.objects.filter(user_id__in=list(user_ids)).values_list(
+            "user_id", "trust_level"
+        )
+    )

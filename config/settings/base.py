@@ -91,6 +91,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django_structlog.middlewares.RequestMiddleware",
+    "loyalty.middleware.LoyaltyMiddleware",
     # Axes must be last: it turns a lockout into a response.
     "axes.middleware.AxesMiddleware",
 ]
@@ -546,6 +547,15 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.float("LEADERBOARD_REBUILD_INTERVAL", default=600.0),
     },
     "expire-tiers": {"task": "loyalty.tasks.expire_tiers", "schedule": 86400.0},
+    "release-due-points": {
+        "task": "loyalty.tasks.release_due_points",
+        "schedule": 3600.0,
+    },
+    # Hourly and idempotent (once a year per member), so a missed run is caught up.
+    "award-birthdays": {
+        "task": "loyalty.tasks.award_birthdays",
+        "schedule": 3600.0,
+    },
 }
 NOTIFICATION_DIGEST_HOUR = env.int("NOTIFICATION_DIGEST_HOUR", default=7)
 

@@ -2,5 +2,6 @@ from loyalty.admin import (
     badges,  # noqa: F401
     ledger,  # noqa: F401
     rewards,  # noqa: F401
+    rules,  # noqa: F401
     tiers,  # noqa: F401
 )

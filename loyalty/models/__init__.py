@@ -19,6 +19,14 @@ from loyalty.models.ledger import (
 )
 from loyalty.models.program import ProgramSettings, TierBasis, TierPeriod
 from loyalty.models.rewards import RedemptionStatus, Reward, RewardKind, RewardRedemption
+from loyalty.models.rules import (
+    EarningRule,
+    FirstReview,
+    PaidOrder,
+    Referral,
+    ReferralCode,
+    RuleCode,
+)
 from loyalty.models.spending import CheckoutRedemption
 from loyalty.models.tiers import MemberSpend, MemberTier, Tier
 
@@ -33,17 +41,23 @@ __all__ = [
     "ChallengeCompletion",
     "CheckoutRedemption",
     "DeliveredOrder",
+    "EarningRule",
     "EntryKind",
+    "FirstReview",
     "LedgerEntry",
     "MemberBadge",
     "MemberSpend",
     "MemberTier",
+    "PaidOrder",
     "PointsAccount",
     "ProgramSettings",
     "RedemptionStatus",
+    "Referral",
+    "ReferralCode",
     "Reward",
     "RewardKind",
     "RewardRedemption",
+    "RuleCode",
     "Tier",
     "TierBasis",
     "TierPeriod",

@@ -1,0 +1,7 @@
+"""Loyalty's reactions to the other apps' events (run by workers through the
+outbox, each at least once: every handler is idempotent). Each part of the
+program keeps its handlers in a module of its own, imported here."""
+
+from __future__ import annotations
+
+from loyalty import rule_handlers  # noqa: F401

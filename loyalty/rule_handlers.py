@@ -1,0 +1,360 @@
+"""The earning rules' handlers: award points for what members do, and set
+the standing of those awards when orders are cancelled or refunded and
+content is removed or restored.
+
+Subjects (what an award is for) line up with community's ContentRemoved
+(kind, content_id), so a removal settles every award of "<kind>:<id>":
+  purchase          "order:<order_id>" (pending, held by the order)
+  signup            "user:<user_id>"
+  email_verified    "user:<user_id>"
+  review            "review:<review_id>"
+  review_photo      "review:<review_id>"
+  first_review      "review:<review_id>"
+  review_helpful    "review-vote:<review_id>:<voter_id>" (to the review's author)
+  answer            "answer:<answer_id>"
+  answer_accepted   "answer:<answer_id>"
+  forum_thread      "post:<first post id>" (a thread is removed as its first post)
+  forum_reply       "post:<post_id>"
+  poll_vote         "poll-vote:<poll_id>"
+  daily_visit       "visit:<YYYY-MM-DD>" (local date)
+  birthday          "birthday:<year>"
+  profile_completed "profile:<user_id>"
+  referral          "referral:<referred user id>" (both members; pending, held
+                    by the referred member's first paid order)
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from accounts.events import EmailVerified, ProfileCompleted, UserSignedUp
+from community.events import (
+    AnswerAccepted,
+    AnswerPosted,
+    AnswerUnaccepted,
+    ContentRemoved,
+    ContentRestored,
+    PollVoted,
+    PostCreated,
+    ReviewPublished,
+    ReviewVoted,
+    ThreadCreated,
+)
+from core.events import subscribe
+from loyalty.models import Area, Award, FirstReview, PaidOrder, RuleCode
+from loyalty.services.ledger import award_standing, order_delivered, subject_standing
+from loyalty.services.referrals import referral_first_order, referral_link_on_signup
+from loyalty.services.rules import purchase_points, rule_award, rule_get, rule_standing
+from shop.events import (
+    OrderCancelled,
+    OrderDelivered,
+    OrderPaid,
+    OrderRefundDue,
+    OrderRefunded,
+)
+
+
+def order_subject(order_id: int) -> str:
+    return f"order:{order_id}"
+
+
+# ------------------------------------------------------------------ shop
+@subscribe(OrderPaid, name="loyalty.purchase_paid")
+def purchase_paid(event: OrderPaid) -> None:
+    if event.user_id is None:
+        return
+    PaidOrder.objects.get_or_create(
+        order_id=event.order_id,
+        defaults={
+            "user_id": event.user_id,
+            "total": Decimal(event.total),
+            "paid_at": event.occurred_at,
+        },
+    )
+    rule = rule_get(RuleCode.PURCHASE)
+    if rule is None:
+        return
+    rule_award(
+        code=RuleCode.PURCHASE,
+        rule=rule,
+        user_id=event.user_id,
+        subject=order_subject(event.order_id),
+        points=purchase_points(rule=rule, total=event.total),
+        area=Area.SHOP,
+        source_event_id=event.event_id,
+        occurred_at=event.occurred_at,
+        pending=True,
+        hold_order_id=event.order_id,
+    )
+    _referral_reward(event)
+
+
+def _referral_reward(event: OrderPaid) -> None:
+    """Both members of a referral earn when the referred one's first order
+    is paid (pending like the order's own points, and reversed with it)."""
+    referral = referral_first_order(user_id=event.user_id, order_id=event.order_id)
+    if referral is None:
+        return
+    for user_id in (referral.referrer_id, referral.referred_id):
+        rule_award(
+            code=RuleCode.REFERRAL,
+            user_id=user_id,
+            subject=f"referral:{referral.referred_id}",
+            area=Area.ACCOUNT,
+            source_event_id=event.event_id,
+            occurred_at=event.occurred_at,
+            pending=True,
+            hold_order_id=event.order_id,
+        )
+
+
+@subscribe(OrderDelivered, name="loyalty.purchase_delivered")
+def purchase_delivered(event: OrderDelivered) -> None:
+    order_delivered(order_id=event.order_id, delivered_at=event.occurred_at, user_id=event.user_id)
+
+
+def _order_standing(*, order_id: int, share: float, event, note: str) -> None:
+    """Every award for the order or held by it stands at `share`."""
+    awards = (
+        Award.objects.filter(Q(subject=order_subject(order_id)) | Q(hold_order_id=order_id))
+        .order_by("user_id", "rule", "subject")
+        .values_list("user_id", "rule", "subject")
+    )
+    for user_id, rule, subject in awards:
+        award_standing(
+            user_id=user_id,
+            rule=rule,
+            subject=subject,
+            share=share,
+            source_event_id=event.event_id,
+            occurred_at=event.occurred_at,
+            note=note,
+        )
+
+
+@subscribe(OrderCancelled, name="loyalty.purchase_cancelled")
+def purchase_cancelled(event: OrderCancelled) -> None:
+    _order_standing(order_id=event.order_id, share=0, event=event, note=_("Order cancelled."))
+
+
+@subscribe(OrderRefunded, name="loyalty.purchase_refunded")
+def purchase_refunded(event: OrderRefunded) -> None:
+    total = (
+        PaidOrder.objects.filter(order_id=event.order_id).values_list("total", flat=True).first()
+    )
+    if event.full:
+        share = 0.0
+    elif not total:
+        return  # never heard it paid: nothing was awarded for it
+    else:
+        try:
+            refunded = Decimal(event.refunded_total)
+        except InvalidOperation:
+            return
+        share = float(max(Decimal(0), 1 - refunded / total))
+    _order_standing(order_id=event.order_id, share=share, event=event, note=_("Order refunded."))
+
+
+@subscribe(OrderRefundDue, name="loyalty.purchase_refund_due")
+def purchase_refund_due(event: OrderRefundDue) -> None:
+    """A payment that never counted is given back: its order's points were
+    already settled by the cancellation, so nothing is reversed."""
+
+
+# ------------------------------------------------------------------ accounts
+@subscribe(UserSignedUp, name="loyalty.signup")
+def signup(event: UserSignedUp) -> None:
+    referral_link_on_signup(user_id=event.user_id)
+    rule_award(
+        code=RuleCode.SIGNUP,
+        user_id=event.user_id,
+        subject=f"user:{event.user_id}",
+        area=Area.ACCOUNT,
+        source_event_id=event.event_id,
+        occurred_at=event.occurred_at,
+    )
+
+
+@subscribe(EmailVerified, name="loyalty.email_verified")
+def email_verified(event: EmailVerified) -> None:
+    rule_award(
+        code=RuleCode.EMAIL_VERIFIED,
+        user_id=event.user_id,
+        subject=f"user:{event.user_id}",
+        area=Area.ACCOUNT,
+        source_event_id=event.event_id,
+        occurred_at=event.occurred_at,
+    )
+
+
+@subscribe(ProfileCompleted, name="loyalty.profile_completed")
+def profile_completed(event: ProfileCompleted) -> None:
+    rule_award(
+        code=RuleCode.PROFILE_COMPLETED,
+        user_id=event.user_id,
+        subject=f"profile:{event.user_id}",
+        area=Area.ACCOUNT,
+        source_event_id=event.event_id,
+        occurred_at=event.occurred_at,
+    )
+
+
+# ------------------------------------------------------------------ community
+@subscribe(ReviewPublished, name="loyalty.review")
+def review_published(event: ReviewPublished) -> None:
+    subject = f"review:{event.review_id}"
+    common = {
+        "user_id": event.author_id,
+        "subject": subject,
+        "area": Area.REVIEWS,
+        "source_event_id": event.event_id,
+        "occurred_at": event.occurred_at,
+    }
+    rule_award(code=RuleCode.REVIEW, **common)
+    if event.photo_count > 0:
+        rule_award(code=RuleCode.REVIEW_PHOTO, **common)
+    if _first_review_of_product(event):
+        rule_award(code=RuleCode.FIRST_REVIEW, **common)
+
+
+def _first_review_of_product(event: ReviewPublished) -> bool:
+    """Whether this review is its product's first published review ever (the
+    first to claim the product's row; a redelivery finds its own claim)."""
+    try:
+        with transaction.atomic():
+            claim, _created = FirstReview.objects.get_or_create(
+                product_id=event.product_id,
+                defaults={"review_id": event.review_id, "user_id": event.author_id},
+            )
+    except IntegrityError:
+        return False
+    return claim.review_id == event.review_id
+
+
+@subscribe(ReviewVoted, name="loyalty.review_helpful")
+def review_voted(event: ReviewVoted) -> None:
+    subject = f"review-vote:{event.review_id}:{event.voter_id}"
+    if event.voter_id == event.author_id:
+        return
+    if event.helpful:
+        rule_award(
+            code=RuleCode.REVIEW_HELPFUL,
+            user_id=event.author_id,
+            subject=subject,
+            area=Area.REVIEWS,
+            source_event_id=event.event_id,
+            occurred_at=event.occurred_at,
+        )
+    else:
+        rule_standing(
+            code=RuleCode.REVIEW_HELPFUL,
+            user_id=event.author_id,
+            subject=subject,
+            share=0,
+            source_event_id=event.event_id,
+            occurred_at=event.occurred_at,
+            note=_("Helpful vote withdrawn."),
+        )
+
+
+@subscribe(AnswerPosted, name="loyalty.answer")
+def answer_posted(event: AnswerPosted) -> None:
+    rule_award(
+        code=RuleCode.ANSWER,
+        user_id=event.author_id,
+        subject=f"answer:{event.answer_id}",
+        area=Area.ANSWERS,
+        source_event_id=event.event_id,
+        occurred_at=event.occurred_at,
+    )
+
+
+@subscribe(AnswerAccepted, name="loyalty.answer_accepted")
+def answer_accepted(event: AnswerAccepted) -> None:
+    if event.accepted_by_id == event.author_id:
+        return  # accepting one's own answer earns nothing
+    rule_award(
+        code=RuleCode.ANSWER_ACCEPTED,
+        user_id=event.author_id,
+        subject=f"answer:{event.answer_id}",
+        area=Area.ANSWERS,
+        source_event_id=event.event_id,
+        occurred_at=event.occurred_at,
+    )
+
+
+@subscribe(AnswerUnaccepted, name="loyalty.answer_unaccepted")
+def answer_unaccepted(event: AnswerUnaccepted) -> None:
+    rule_standing(
+        code=RuleCode.ANSWER_ACCEPTED,
+        user_id=event.author_id,
+        subject=f"answer:{event.answer_id}",
+        share=0,
+        source_event_id=event.event_id,
+        occurred_at=event.occurred_at,
+        note=_("Answer no longer accepted."),
+    )
+
+
+@subscribe(ThreadCreated, name="loyalty.forum_thread")
+def thread_created(event: ThreadCreated) -> None:
+    rule_award(
+        code=RuleCode.FORUM_THREAD,
+        user_id=event.author_id,
+        subject=f"post:{event.post_id}",
+        area=Area.FORUM,
+        source_event_id=event.event_id,
+        occurred_at=event.occurred_at,
+    )
+
+
+@subscribe(PostCreated, name="loyalty.forum_reply")
+def post_created(event: PostCreated) -> None:
+    rule_award(
+        code=RuleCode.FORUM_REPLY,
+        user_id=event.author_id,
+        subject=f"post:{event.post_id}",
+        area=Area.FORUM,
+        source_event_id=event.event_id,
+        occurred_at=event.occurred_at,
+    )
+
+
+@subscribe(PollVoted, name="loyalty.poll_vote")
+def poll_voted(event: PollVoted) -> None:
+    if not event.first_vote:
+        return
+    rule_award(
+        code=RuleCode.POLL_VOTE,
+        user_id=event.voter_id,
+        subject=f"poll-vote:{event.poll_id}",
+        area=Area.POLLS,
+        source_event_id=event.event_id,
+        occurred_at=event.occurred_at,
+    )
+
+
+@subscribe(ContentRemoved, name="loyalty.content_removed")
+def content_removed(event: ContentRemoved) -> None:
+    subject_standing(
+        subject=f"{event.kind}:{event.content_id}",
+        share=0,
+        source_event_id=event.event_id,
+        occurred_at=event.occurred_at,
+        note=_("Content removed."),
+    )
+
+
+@subscribe(ContentRestored, name="loyalty.content_restored")
+def content_restored(event: ContentRestored) -> None:
+    subject_standing(
+        subject=f"{event.kind}:{event.content_id}",
+        share=1,
+        source_event_id=event.event_id,
+        occurred_at=event.occurred_at,
+        note=_("Content restored."),
+    )
