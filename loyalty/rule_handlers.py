@@ -46,6 +46,7 @@ from community.events import (
 )
 from core.events import subscribe
 from loyalty.models import Area, Award, FirstReview, PaidOrder, RuleCode
+from loyalty.selectors.tiers import tier_multiplier
 from loyalty.services.ledger import award_standing, order_delivered, subject_standing
 from loyalty.services.referrals import referral_first_order, referral_link_on_signup
 from loyalty.services.rules import purchase_points, rule_award, rule_get, rule_standing
@@ -83,7 +84,9 @@ def purchase_paid(event: OrderPaid) -> None:
         rule=rule,
         user_id=event.user_id,
         subject=order_subject(event.order_id),
-        points=purchase_points(rule=rule, total=event.total),
+        points=purchase_points(
+            rule=rule, total=event.total, multiplier=tier_multiplier(event.user_id)
+        ),
         area=Area.SHOP,
         source_event_id=event.event_id,
         occurred_at=event.occurred_at,

@@ -63,9 +63,12 @@ def rule_get(code: str) -> EarningRule | None:
     return EarningRule.objects.filter(code=code, enabled=True).first()
 
 
-def purchase_points(*, rule: EarningRule, total: Decimal | str) -> int:
-    """Points for spending `total` (rounded down)."""
-    points = Decimal(total) * rule.points_per_unit
+def purchase_points(
+    *, rule: EarningRule, total: Decimal | str, multiplier: Decimal = Decimal("1")
+) -> int:
+    """Points for spending `total`, times the member's tier multiplier
+    (rounded down)."""
+    points = Decimal(total) * rule.points_per_unit * multiplier
     return int(points.to_integral_value(rounding=ROUND_DOWN)) if points > 0 else 0
 
 
