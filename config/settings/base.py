@@ -531,6 +531,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "community.tasks.send_review_requests",
         "schedule": 3600.0,
     },
+    "notify-early-access": {
+        "task": "loyalty.tasks.notify_early_access",
+        "schedule": 600.0,
+    },
 }
 NOTIFICATION_DIGEST_HOUR = env.int("NOTIFICATION_DIGEST_HOUR", default=7)
 

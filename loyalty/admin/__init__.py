@@ -1,1 +1,4 @@
-from loyalty.admin import ledger  # noqa: F401
+from loyalty.admin import (
+    early_access,  # noqa: F401
+    ledger,  # noqa: F401
+)

@@ -1,5 +1,6 @@
 """Loyalty models, one module per part of the program."""
 
+from loyalty.models.early_access import DropAudience, EarlyAccessDrop, EarlyAccessNotice
 from loyalty.models.ledger import (
     Area,
     Award,
@@ -16,6 +17,9 @@ __all__ = [
     "Award",
     "Bucket",
     "DeliveredOrder",
+    "DropAudience",
+    "EarlyAccessDrop",
+    "EarlyAccessNotice",
     "EntryKind",
     "LedgerEntry",
     "PointsAccount",
