@@ -42,6 +42,7 @@ urlpatterns += i18n_patterns(
     path("profile/", include("accounts.urls")),
     path("shop/", include("shop.urls")),
     path("community/", include("community.urls")),
+    path("rewards/", include("loyalty.urls")),
     path("notifications/", include("core.notifications.urls")),
     path("rewards/", include("loyalty.urls")),
     prefix_default_language=False,

@@ -51,6 +51,17 @@ CHECKOUT_ADJUSTMENTS = "checkout_adjustments"
 # not launched yet: a member with a non-empty set gets card lists rendered for
 # them alone instead of the shared ones.
 PRODUCT_EARLY_ACCESS = "product_early_access"
+# fn(product_ids: Iterable[int]) -> list of {"id": int, "name": str, "url": str,
+# "image_url": str ("" without an image), "price": Decimal (the "from" price),
+# "launch_at": datetime | None (the public launch)}: cards of the published
+# products among these ids, in the order asked, for apps that list products
+# without reading the shop's tables (loyalty's early access). Two queries for
+# any number of ids. The first provider registered wins.
+PRODUCT_CARDS = "product_cards"
+# fn(product_ids: Iterable[int]) -> {product_id: datetime | None}: the public
+# launch of each published product among these ids (None: launched with no
+# date). One query. The first provider registered wins.
+PRODUCT_LAUNCHES = "product_launches"
 FOR_YOU_PRODUCTS = "for_you_products"  # fn(user, limit) -> list[product ids] for the home page
 # fn() -> {"rating_avg": Expression, "rating_count": Expression}: SQL over the
 # product's reviews, correlated by OuterRef("pk") to a shop.Product queryset

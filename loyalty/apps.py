@@ -18,6 +18,7 @@ class LoyaltyConfig(AppConfig):
         )
         from loyalty.header import points_header_item
         from loyalty.marks import member_marks
+        from loyalty.selectors.early_access import early_access_product_ids
         from loyalty.selectors.rules import content_incentivised
         from loyalty.services import badges, leaderboards, tiers  # noqa: F401
         from loyalty.services.rewards import reward_at_checkout
@@ -27,6 +28,7 @@ class LoyaltyConfig(AppConfig):
         hooks.register(hooks.MEMBER_MARKS, member_marks)
         hooks.register(hooks.HEADER_ITEMS, points_header_item)
         hooks.register(hooks.CONTENT_INCENTIVISED, content_incentivised)
+        hooks.register(hooks.PRODUCT_EARLY_ACCESS, early_access_product_ids)
         # A reward's code comes off first, like a coupon; points pay part of
         # what is left.
         hooks.register(hooks.CHECKOUT_ADJUSTMENTS, reward_at_checkout, order=10)

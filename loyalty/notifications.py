@@ -16,6 +16,7 @@ from loyalty.models import TierPeriod
 BADGE = "loyalty.badge"
 CHALLENGE = "loyalty.challenge"
 TIER_REACHED = "loyalty.tier_reached"
+EARLY_ACCESS = "loyalty.early_access"
 REWARDS_URL = "/rewards/"
 
 
@@ -42,6 +43,14 @@ KINDS = [
             else gettext("You completed the challenge “%(name)s”") % {"name": data["name"]}
         ),
         default=Delivery.WEB,
+    ),
+    NotificationKind(
+        code=EARLY_ACCESS,
+        label=gettext_lazy("Early access open to you"),
+        render=lambda data: (
+            gettext("Early access: “%(name)s” is open to you before its launch.")
+            % {"name": data.get("name", "")}
+        ),
     ),
     NotificationKind(
         code=TIER_REACHED,

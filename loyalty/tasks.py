@@ -8,6 +8,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from loyalty.services import badges
+from loyalty.services.early_access import early_access_notify_due
 from loyalty.services.leaderboards import leaderboards_rebuild
 from loyalty.services.ledger import points_release_due
 from loyalty.services.occasions import birthdays_award, daily_visit_award
@@ -57,3 +58,9 @@ def award_birthdays() -> int:
 def award_daily_visit(user_id: int, day: str) -> None:
     """A member's first signed-in request of `day` (ISO date)."""
     daily_visit_award(user_id=user_id, day=dt.date.fromisoformat(day))
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def notify_early_access() -> int:
+    """Beat: tell members a drop opened to them, once per member and drop."""
+    return early_access_notify_due()

@@ -3,10 +3,13 @@ module's `urlpatterns` here."""
 
 from __future__ import annotations
 
-from loyalty.views import rewards
+from django.urls import path
+
+from loyalty.views import early_access, rewards
 
 app_name = "loyalty"
 
 urlpatterns: list = [
     *rewards.urlpatterns,
+    path("early-access/", early_access.early_access, name="early_access"),
 ]

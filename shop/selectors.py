@@ -235,6 +235,45 @@ def _cards_in_order(queryset: QuerySet[Product], ids: Sequence[int]) -> list[Pro
     return [by_id[pk] for pk in ids if pk in by_id]
 
 
+def product_cards_by_id(product_ids: Iterable[int]) -> list[dict]:
+    """The PRODUCT_CARDS hook (core/hooks.py): plain cards of the published
+    products among `product_ids`, in that order, for another app's page (it
+    reads no shop table). Two queries, whatever the number of ids."""
+    ids = list(dict.fromkeys(int(pk) for pk in product_ids))
+    if not ids:
+        return []
+    products = product_cards(Product.objects.published().filter(pk__in=ids)).only(
+        *CARD_FIELDS, "available_from"
+    )
+    by_id = {product.pk: product for product in products}
+    cards = []
+    for pk in ids:
+        product = by_id.get(pk)
+        if product is None:
+            continue
+        image = next(iter(product.card_images), None)
+        cards.append(
+            {
+                "id": product.pk,
+                "name": product.name,
+                "url": product.get_absolute_url(),
+                "image_url": image.card.url if image is not None and image.card else "",
+                "price": product.min_price,
+                "launch_at": product.available_from,
+            }
+        )
+    return cards
+
+
+def product_launches(product_ids: Iterable[int]) -> dict[int, object]:
+    """The PRODUCT_LAUNCHES hook (core/hooks.py): {id: public launch or None}
+    of the published products among `product_ids`, in one query."""
+    ids = sorted({int(pk) for pk in product_ids})
+    if not ids:
+        return {}
+    return dict(Product.objects.published().filter(pk__in=ids).values_list("pk", "available_from"))
+
+
 # ------------------------------------------------------------------ categories
 def category_roots() -> QuerySet[Category]:
     return Category.objects.get_root_nodes().filter(is_active=True)

@@ -556,6 +556,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "loyalty.tasks.award_birthdays",
         "schedule": 3600.0,
     },
+    "notify-early-access": {
+        "task": "loyalty.tasks.notify_early_access",
+        "schedule": 600.0,
+    },
 }
 NOTIFICATION_DIGEST_HOUR = env.int("NOTIFICATION_DIGEST_HOUR", default=7)
 

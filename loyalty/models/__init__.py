@@ -8,6 +8,7 @@ from loyalty.models.badges import (
     ChallengeCompletion,
     MemberBadge,
 )
+from loyalty.models.early_access import DropAudience, EarlyAccessDrop, EarlyAccessNotice
 from loyalty.models.ledger import (
     Area,
     Award,
@@ -41,6 +42,9 @@ __all__ = [
     "ChallengeCompletion",
     "CheckoutRedemption",
     "DeliveredOrder",
+    "DropAudience",
+    "EarlyAccessDrop",
+    "EarlyAccessNotice",
     "EarningRule",
     "EntryKind",
     "FirstReview",
