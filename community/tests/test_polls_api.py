@@ -245,7 +245,7 @@ def _many(count: int) -> None:
             poll_vote(poll=poll, voter=voter, option_ids=_ids(poll)[:1])
 
 
-QUERIES_LIST_API = 10  # count, polls, options, own votes, standing, voters, 2x (profiles, marks)
+QUERIES_LIST_API = 8  # count, polls, options, own votes, standing, voters, 2x profiles
 
 
 @pytest.mark.parametrize("count", [2, 10])

@@ -34,9 +34,8 @@ RESULTS = 'class="poll-results"'
 VOTE_FORM = 'class="poll-form"'
 QUERIES_LIST_PAGE = (
     # session, user, count, polls, options, own votes, standing, voters, 2x
-    # (profiles, marks beside names from loyalty's badges), and the header's
-    # unread notifications
-    13
+    # profiles, and the header's unread notifications
+    11
 )
 
 

@@ -45,9 +45,8 @@ def test_the_list_page_runs_the_same_queries_for_2_and_10_questions(
     _questions(count, product=product)
     member = _member_client(client)
     client.get(reverse("community:questions"))  # warm the session and settings row
-    # The same 8 (the header's unread count and the marks beside names among
-    # them) whatever the page holds.
-    with django_assert_num_queries(8):
+    # The same 7 (the header's unread count among them) whatever the page holds.
+    with django_assert_num_queries(7):
         response = client.get(reverse("community:questions"), {"sort": "active"})
     assert response.status_code == 200
     assert len(response.context["questions"]) == count
