@@ -14,6 +14,7 @@ class LoyaltyConfig(AppConfig):
         from core import hooks
         from loyalty import (
             notifications,
+            receivers,  # noqa: F401
             tier_handlers,  # noqa: F401
         )
         from loyalty.header import points_header_item

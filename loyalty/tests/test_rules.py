@@ -56,7 +56,7 @@ def _award(user, code=RuleCode.REVIEW, subject="review:1", **kwargs):
 
 def test_default_rules_exist_for_every_trigger_as_the_migration_makes_them():
     # given
-    migration = importlib.import_module("loyalty.migrations.0003_default_rules")
+    migration = importlib.import_module("loyalty.migrations.0006_default_rules")
 
     # then
     assert migration.DEFAULT_RULES == DEFAULT_RULES
