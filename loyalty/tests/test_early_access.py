@@ -342,7 +342,10 @@ def test_the_page_costs_the_same_queries_for_one_drop_or_many(client, django_ass
             [product_create(launch_at=timezone.now() + LATER) for _ in range(3)],
             opens_in=opens_in,
         )
-    badge_drop.product_ids = [*badge_drop.product_ids, product_create(launch_at=timezone.now() + LATER).pk]
+    badge_drop.product_ids = [
+        *badge_drop.product_ids,
+        product_create(launch_at=timezone.now() + LATER).pk,
+    ]
     badge_drop.save()
 
     # when / then
