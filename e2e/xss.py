@@ -8,6 +8,7 @@ text must come out sanitized, not merely blocked."""
 from __future__ import annotations
 
 import contextlib
+from html.parser import HTMLParser
 
 # Markdown bodies: rendered, then sanitized.
 BODY_PAYLOADS = [
@@ -36,6 +37,38 @@ BODY_PAYLOADS = [
     "`<script>window.__xss=22</script>` in code",
     '<form action="javascript:window.__xss=23"><button>go</button></form>',
 ]
+
+# The attributes whose URL a browser would follow or run.
+SCRIPT_URL_ATTRIBUTES = {"href", "src", "action", "formaction", "data", "xlink:href"}
+
+
+class _MarkupCheck(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.problems: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in {"script", "iframe", "object", "embed", "svg", "math", "style", "form"}:
+            self.problems.append(f"element <{tag}>")
+        for name, value in attrs:
+            cleaned = "".join((value or "").split()).lower()
+            if name.startswith("on"):
+                self.problems.append(f"handler {name} on <{tag}>")
+            if name in SCRIPT_URL_ATTRIBUTES and cleaned.startswith(
+                ("javascript:", "data:", "vbscript:")
+            ):
+                self.problems.append(f"{name}={value!r} on <{tag}>")
+
+
+def markup_problems(html: str) -> list[str]:
+    """What in an API's sanitized HTML could run script: elements, handlers
+    and script URLs (markup typed by a member shows as text, and may read
+    like a payload without being one)."""
+    check = _MarkupCheck()
+    check.feed(html)
+    check.close()
+    return check.problems
+
 
 # One-line fields (titles, option labels, names): escaped, never rendered.
 LINE_PAYLOADS = [

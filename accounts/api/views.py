@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, extend_schema_serializer
 from rest_framework import serializers, status
@@ -26,6 +27,12 @@ class MeApi(APIView):
     class InputSerializer(StrictInputSerializer):
         display_name = serializers.CharField(max_length=60, required=False, allow_blank=True)
         bio = serializers.CharField(max_length=500, required=False, allow_blank=True)
+        language = serializers.ChoiceField(
+            choices=settings.LANGUAGES,
+            required=False,
+            allow_blank=True,
+            help_text="The language of the member's emails; blank: the site's default.",
+        )
         remove_avatar = serializers.BooleanField(required=False, default=False)
 
     class UploadSerializer(StrictInputSerializer):
@@ -55,6 +62,7 @@ class MeApi(APIView):
                 "email",
                 "display_name",
                 "bio",
+                "language",
                 "avatar",
                 "email_verified",
                 "date_joined",

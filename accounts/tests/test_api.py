@@ -134,6 +134,56 @@ def test_patch_me_with_a_too_long_display_name_is_refused_and_nothing_saved(api,
     assert user.bio == ""
 
 
+def test_me_shows_the_members_language(api, user):
+    # given
+    user.language = "id"
+    user.save(update_fields=["language"])
+    api.force_login(user)
+
+    # when
+    response = api.get(reverse("api:me"))
+
+    # then
+    assert response.status_code == 200
+    assert response.json()["language"] == "id"
+
+
+@pytest.mark.parametrize("language", ["id", "en", ""])
+def test_patch_me_changes_the_language(api, user, language):
+    # given
+    user.language = "en" if language != "en" else "id"
+    user.save(update_fields=["language"])
+    api.force_login(user)
+
+    # when ("" means the site's default language)
+    response = api.patch(reverse("api:me"), {"language": language})
+
+    # then
+    assert response.status_code == 200
+    assert response.json()["language"] == language
+    user.refresh_from_db()
+    assert user.language == language
+
+
+@pytest.mark.parametrize("language", ["xx", "EN", "id-ID", None, 7])
+def test_patch_me_with_an_unknown_language_is_refused_and_nothing_saved(api, user, language):
+    # given
+    user.language = "en"
+    user.save(update_fields=["language"])
+    api.force_login(user)
+
+    # when
+    response = api.patch(reverse("api:me"), {"language": language, "bio": "changed"})
+
+    # then
+    assert response.status_code == 400
+    body = response.json()
+    assert list(body["errors"]) == ["language"]
+    user.refresh_from_db()
+    assert user.language == "en"
+    assert user.bio == ""
+
+
 def test_patch_me_ignores_fields_it_does_not_own(api, user):
     # given
     api.force_login(user)

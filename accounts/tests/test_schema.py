@@ -33,6 +33,22 @@ def test_schema_documents_the_account_endpoints(schema):
     assert "multipart/form-data" in me["patch"]["requestBody"]["content"]
 
 
+def test_schema_documents_the_members_language(schema):
+    # then: shown, and changed with one of the site's languages
+    components = schema["components"]["schemas"]
+    assert "language" in components["Me"]["properties"]
+    language = components["PatchedMeUpdateRequest"]["properties"]["language"]
+    assert "language" not in components["PatchedMeUpdateRequest"].get("required", [])
+    choices = components[language["$ref"].rsplit("/", 1)[1]] if "$ref" in language else language
+    if "oneOf" in language:
+        choices = next(
+            components[option["$ref"].rsplit("/", 1)[1]]
+            for option in language["oneOf"]
+            if "$ref" in option and "enum" in components[option["$ref"].rsplit("/", 1)[1]]
+        )
+    assert set(choices["enum"]) >= {"en", "id"}
+
+
 def test_schema_documents_token_authentication(schema):
     # then
     schemes = schema["components"]["securitySchemes"]

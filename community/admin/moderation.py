@@ -27,6 +27,7 @@ from community.models import (
 from community.permissions import is_moderator
 from community.services import members as member_services
 from community.services import moderation as services
+from community.services.forums import quote_attributions_localise
 from core.exceptions import ApplicationError
 
 
@@ -158,7 +159,7 @@ class QueueItemAdmin(admin.ModelAdmin):
             '<p><strong>{}</strong> · {}</p><div class="community-preview">{}</div>{}',
             content.get_status_display(),
             getattr(content, "title", "") or "",
-            mark_safe(content.body_html),
+            mark_safe(quote_attributions_localise(content.body_html)),
             link,
         )
 

@@ -128,7 +128,7 @@ def _posts_data(posts: list[Post], *, thread: Thread, user) -> list[dict]:
                     "verified_owner": bool(author and author.verified_for(thread.product_id)),
                 },
                 "body_md": post.body_md,
-                "body_html": post.body_html,
+                "body_html": services.quote_attributions_localise(post.body_html),
                 "status": post.status,
                 "like_count": post.like_count,
                 "liked": post.pk in liked,

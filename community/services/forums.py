@@ -15,7 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Max, Sum
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, format_html
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -65,6 +65,17 @@ _QUOTED_LINE = re.compile(r"^\s*>.*$", re.M)
 # with any quote inside escaped, so this never ends a tag early.
 _HTML_TAG = re.compile(r'(<(?:[^>"]|"[^"]*")*>)')
 _NO_LINK_INSIDE = re.compile(r"<(/?)(a|code|pre)\b", re.I)
+# A quote's attribution in body_html is stored without words: the quoted
+# member's @handle (linked when they are a member) in a paragraph of this
+# class, which only the renderer writes (nh3 keeps no class). The words are
+# the reader's, added when shown (quote_attributions_localise). Posts
+# rendered before kept the English words ("<p>@handle wrote:</p>").
+QUOTE_BY_CLASS = "forum-quote-by"
+_QUOTE_BY = r'(?:<a class="mention" href="[^"<>]*">@[a-z0-9_-]+</a>|@[a-z0-9][a-z0-9_-]{1,39})'
+_ATTRIBUTION_WITH_WORDS = re.compile(rf"<p>({_QUOTE_BY}) wrote:</p>", re.I)
+_STORED_ATTRIBUTION = re.compile(
+    rf'<p class="{QUOTE_BY_CLASS}">({_QUOTE_BY})</p>|<p>({_QUOTE_BY}) wrote:</p>', re.I
+)
 
 
 # ------------------------------------------------------------------- text
@@ -85,7 +96,10 @@ def mentioned_handles(body_md: str) -> list[str]:
 
 
 def quote_text(*, body_md: str, handle: str) -> str:
-    """A reply's opening that quotes `body_md`, attributed to `handle`."""
+    """A reply's opening that quotes `body_md`, attributed to `handle`. The
+    "@handle wrote:" line is the quote's mark in the markdown, the same in
+    every language (quoted_handles() reads it); readers see it in their own
+    language (forum_body_render, quote_attributions_localise)."""
     lines = (body_md or "").strip().splitlines()
     quoted = "\n".join(f"> {line}" if line.strip() else ">" for line in lines)
     attribution = f"@{handle} wrote:\n" if handle else ""
@@ -128,10 +142,27 @@ def mentions_link(html: str, handles: dict[str, int]) -> str:
 
 
 def forum_body_render(body_md: str) -> str:
-    """Markdown, sanitized, with members' @handles linked (one query)."""
+    """Markdown, sanitized, with members' @handles linked (one query), and
+    each quote's attribution stored without words (QUOTE_BY_CLASS)."""
     html = body_render(body_md)
     handles = handles_resolve(handles=mentions_in(body_md))
-    return mentions_link(html, handles)
+    html = mentions_link(html, handles)
+    return _ATTRIBUTION_WITH_WORDS.sub(rf'<p class="{QUOTE_BY_CLASS}">\1</p>', html)
+
+
+def quote_attributions_localise(body_html: str) -> str:
+    """A post's stored HTML as shown: each quote's attribution in the
+    active language ("@budi wrote:"), no query. Also for posts stored with
+    the English words."""
+    if QUOTE_BY_CLASS not in body_html and " wrote:</p>" not in body_html:
+        return body_html
+    words = conditional_escape(_("%(who)s wrote:"))
+
+    def localise(match: re.Match) -> str:
+        who = match.group(1) or match.group(2)
+        return f'<p class="{QUOTE_BY_CLASS}">{words % {"who": who}}</p>'
+
+    return _STORED_ATTRIBUTION.sub(localise, body_html)
 
 
 def _body_clean(body: str | None) -> str:

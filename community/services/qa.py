@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -426,7 +427,12 @@ def question_ask_buyers(*, question_id: int) -> list[int]:
     help answer it: never the asker, and no buyer more than once a week.
     Each request is recorded (BuyerQuestionRequest) before the buyer is
     told, in the same transaction. A second call for the same question asks
-    nobody new. Returns the ids of the buyers asked now."""
+    nobody new. Returns the ids of the buyers asked now.
+
+    The weekly limit spans questions, so it is read under a lock on each
+    candidate buyer's row: two questions handled at once ask a buyer once
+    (the second waits for the first to commit, then sees its request and
+    asks fewer buyers)."""
     limit = buyers_to_ask()
     question = (
         Question.objects.filter(pk=question_id, status=ContentStatus.PUBLISHED)
@@ -448,13 +454,32 @@ def question_ask_buyers(*, question_id: int) -> list[int]:
         limit=limit,
         exclude_user_ids=sorted(asked_lately | {question.author_id}),
     )
+    if not buyer_ids:
+        return []
     asked: list[int] = []
-    for buyer_id in buyer_ids:
-        try:
-            with transaction.atomic():
-                BuyerQuestionRequest.objects.create(question=question, buyer_id=buyer_id)
-        except IntegrityError:
-            continue
-        notifying.ask_buyer(question=question, buyer_id=buyer_id)
-        asked.append(buyer_id)
+    with transaction.atomic():
+        # In id order, so two workers locking overlapping buyers never wait
+        # on each other in a circle.
+        locked = set(
+            get_user_model()
+            .objects.select_for_update()
+            .filter(pk__in=buyer_ids)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        asked_meanwhile = set(
+            BuyerQuestionRequest.objects.filter(
+                buyer_id__in=locked, created_at__gte=since
+            ).values_list("buyer_id", flat=True)
+        )
+        for buyer_id in buyer_ids:
+            if buyer_id not in locked or buyer_id in asked_meanwhile:
+                continue
+            try:
+                with transaction.atomic():
+                    BuyerQuestionRequest.objects.create(question=question, buyer_id=buyer_id)
+            except IntegrityError:
+                continue
+            notifying.ask_buyer(question=question, buyer_id=buyer_id)
+            asked.append(buyer_id)
     return asked

@@ -4,8 +4,10 @@ import html
 
 from django import template
 from django.utils.html import strip_tags
+from django.utils.safestring import mark_safe
 
 from community.models import Flag
+from community.services.forums import quote_attributions_localise
 
 register = template.Library()
 
@@ -13,6 +15,13 @@ register = template.Library()
 @register.simple_tag
 def flag_reasons():
     return Flag.Reason.choices
+
+
+@register.filter(is_safe=True)
+def quote_attributions(value: str) -> str:
+    """A forum post's sanitized HTML (body_html) with each quote's
+    attribution in the reader's language."""
+    return mark_safe(quote_attributions_localise(value or ""))
 
 
 @register.filter

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from community import forum_notifying as notifying
 from community.forum_handlers import forum_post_recipients, notify_post_created
@@ -163,7 +163,9 @@ def test_bad_input_is_refused_with_a_message_and_nothing_is_written(title, body,
 def test_malformed_markdown_is_rendered_safely():
     thread = thread_make(body="**unclosed [link](javascript:alert(1)) <img src=x onerror=alert(1)>")
     html = Post.objects.get(thread=thread).body_html
-    assert "javascript:" not in html and "onerror" not in html
+    assert 'href="javascript:' not in html
+    assert "<img" not in html  # shown as the text it is: &lt;img ... onerror=...&gt;
+    assert "&lt;img src=x onerror=alert(1)&gt;" in html
 
 
 def test_replying_to_a_locked_or_closed_thread_is_refused():
@@ -401,3 +403,27 @@ def test_postgresql_has_the_search_indexes(postgres_required):
             "community_post_search",
             "community_thread_search",
         ]
+
+
+def test_a_quotes_attribution_is_stored_without_words():
+    # given a reply quoting a member's post, as the Quote button writes it
+    quoted = member()
+    thread = thread_make(author=quoted, body="Roast the chillies first.")
+    handle = _handle(quoted)
+    text = services.quote_text(body_md="Roast the chillies first.", handle=handle)
+    # when
+    post = reply_make(thread, body=text + "Agreed!")
+    # then the stored HTML names the quoted member, in no language
+    assert "wrote" not in post.body_html
+    assert post.body_html.startswith('<p class="forum-quote-by"><a class="mention" href=')
+    assert f">@{handle}</a></p>\n<blockquote>" in post.body_html
+    # and the words are the reader's
+    with translation.override("en"):
+        shown = services.quote_attributions_localise(post.body_html)
+    assert f">@{handle}</a> wrote:</p>\n<blockquote>" in shown
+
+
+def test_a_member_cannot_forge_an_attribution_with_raw_html():
+    html = services.forum_body_render('<p class="forum-quote-by">@nobody</p> hello')
+    assert 'class="forum-quote-by"' not in html
+    assert "wrote" not in services.quote_attributions_localise(html)

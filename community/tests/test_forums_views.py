@@ -5,6 +5,8 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import trans_real
 
 from community.models import ContentStatus, Post, PostLike, ThreadRead
 from community.services import forums as services
@@ -270,3 +272,67 @@ def test_a_thread_started_from_a_product_is_about_it(client):
         {"category": category.slug, "title": "Gayo grind size", "body": "?", "product": product.pk},
     )
     assert category.threads.get().product_id == product.pk
+
+
+@pytest.fixture
+def indonesian_wrote():
+    """The lead translates new messages: until then, an Indonesian line for
+    the attribution, in Django's catalog for this test."""
+    catalogs = trans_real.translation("id")._catalog._catalogs
+    catalogs[0]["%(who)s wrote:"] = "%(who)s menulis:"
+    yield
+    catalogs[0].pop("%(who)s wrote:", None)
+
+
+def _quoting_thread():
+    quoted = member()
+    thread = thread_make(author=quoted, body="Roast the chillies")
+    handle = member_profile(user=quoted).handle
+    text = services.quote_text(body_md="Roast the chillies", handle=handle)
+    reply_make(thread, body=text + "Agreed!")
+    return thread, handle
+
+
+def test_a_quotes_attribution_is_shown_in_the_readers_language(client, indonesian_wrote):
+    # given a reply quoting the thread's first post
+    thread, handle = _quoting_thread()
+    # when an English and an Indonesian reader open the thread
+    english = client.get(thread.get_absolute_url()).content.decode()
+    with translation.override("id"):
+        url = thread.get_absolute_url()
+    indonesian = client.get(url).content.decode()
+    # then each reads the attribution in their language
+    assert f">@{handle}</a> wrote:</p>" in english
+    assert f">@{handle}</a> menulis:</p>" in indonesian
+    assert "wrote:" not in indonesian
+
+
+def test_a_post_stored_with_the_english_attribution_is_shown_in_the_readers_language(
+    client, indonesian_wrote
+):
+    # given a reply rendered before attributions were stored without words
+    thread, handle = _quoting_thread()
+    post = Post.objects.get(thread=thread, number=2)
+    legacy = post.body_html.replace('<p class="forum-quote-by">', "<p>", 1).replace(
+        "</a></p>", "</a> wrote:</p>", 1
+    )
+    Post.objects.filter(pk=post.pk).update(body_html=legacy)
+    cache.clear()
+    # when an Indonesian reader opens the thread
+    with translation.override("id"):
+        url = thread.get_absolute_url()
+    html = client.get(url).content.decode()
+    # then
+    assert '<p class="forum-quote-by"><a class="mention" href="' in html
+    assert f">@{handle}</a> menulis:</p>" in html
+    assert "wrote:" not in html
+
+
+def test_the_api_gives_a_quotes_attribution_with_its_words(client):
+    # given
+    thread, handle = _quoting_thread()
+    # when (the API speaks the site's default language)
+    body = client.get(f"/api/v1/community/forums/threads/{thread.pk}/posts/").json()
+    # then
+    [_, reply] = body["results"]
+    assert f">@{handle}</a> wrote:</p>" in reply["body_html"]

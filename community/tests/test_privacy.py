@@ -3,9 +3,11 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.utils import translation
 
 from accounts.services import user_delete, user_export_data
 from community.models import MemberProfile, Review
+from community.notifications import ANSWER
 from community.services.members import member_profile
 from community.services.polls import poll_vote
 from community.tests.factories import (
@@ -16,6 +18,8 @@ from community.tests.factories import (
     review_write,
     trusted,
 )
+from core.models import Notification
+from core.notifications.services import notification_text
 from shop.tests.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db
@@ -45,3 +49,24 @@ def test_deleting_the_account_keeps_reviews_and_frees_the_handle():
     user_delete(user=member)
     assert Review.objects.filter(pk=review.pk).exists()
     assert MemberProfile.objects.get(user=member).handle == f"deleted_{member.pk}"
+
+
+def test_deleting_the_account_takes_the_name_out_of_others_notifications(
+    django_capture_on_commit_callbacks,
+):
+    # given a member told that Rina answered their question
+    asker = trusted(MemberFactory())
+    rina = trusted(MemberFactory(display_name="Rina Wijaya"))
+    question = question_make(author=asker, title="Is it halal certified?")
+    with django_capture_on_commit_callbacks(execute=True):
+        answer_make(question, author=rina, body="Yes, printed on the jar.")
+    notification = Notification.objects.get(recipient=asker, kind=ANSWER)
+    with translation.override("en"):
+        assert notification_text(notification).startswith("Rina Wijaya answered")
+    # when Rina deletes her account
+    user_delete(user=rina)
+    # then the asker's notification no longer names her
+    notification.refresh_from_db()
+    assert "Rina" not in str(notification.data)
+    with translation.override("en"):
+        assert notification_text(notification) == "Deleted user answered “Is it halal certified?”"

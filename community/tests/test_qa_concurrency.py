@@ -1,5 +1,5 @@
 """Races on PostgreSQL with real threads: one vote per member and answer,
-one accepted answer per question."""
+one accepted answer per question, a buyer asked about one question a week."""
 
 from __future__ import annotations
 
@@ -8,10 +8,17 @@ import threading
 import pytest
 from django.db import connection
 
-from community.models import Answer, AnswerVote, Question
-from community.services.qa import answer_accept, answer_vote
-from community.tests.factories import MemberFactory, answer_make, question_make, trusted
+from community.models import Answer, AnswerVote, BuyerQuestionRequest, Question
+from community.services.qa import answer_accept, answer_vote, question_ask_buyers
+from community.tests.factories import (
+    MemberFactory,
+    answer_make,
+    buy,
+    question_make,
+    trusted,
+)
 from core.exceptions import ApplicationError
+from shop.tests.factories import ProductFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -68,3 +75,25 @@ def test_one_accepted_answer_under_concurrent_accepts(postgres_required):
     accepted = list(Answer.objects.filter(question=question, is_accepted=True))
     assert len(accepted) == 1
     assert Question.objects.get(pk=question.pk).accepted_answer_id == accepted[0].pk
+
+
+def test_a_buyer_is_asked_once_a_week_when_questions_are_handled_at_once(
+    postgres_required, settings
+):
+    # given a member who bought six products, each with a new question that
+    # asked nobody yet (the questions came before the purchases)
+    settings.QA_BUYERS_TO_ASK = 1
+    products = [ProductFactory() for _ in range(6)]
+    questions = [
+        question_make(product=product, title=f"Question number {i} here?")
+        for i, product in enumerate(products)
+    ]
+    buyer = MemberFactory()
+    for product in products:
+        buy(buyer, product)
+    # when two workers (six here) ask buyers about the questions at once
+    outcomes = _race([lambda q=q: question_ask_buyers(question_id=q.pk) for q in questions])
+    # then the buyer was asked about one question only
+    assert not [o for o in outcomes if isinstance(o, Exception)]
+    assert BuyerQuestionRequest.objects.filter(buyer=buyer).count() == 1
+    assert sum(len(asked) for asked in outcomes) == 1

@@ -14,7 +14,12 @@ Each app registers its kinds in its AppConfig.ready():
 the active language (the reader's: the list page's request, or the email's
 translation.override); it must not query the database, so a list of any
 length renders without a query per line. Put what it needs (an order
-number, a product name) in `data` when calling notify()."""
+number, a product name) in `data` when calling notify().
+
+A line that names the member who acted takes the name from `data["name"]`
+and is recorded with `actor_id`: when that member deletes their account,
+the name is removed from what others were told, and `render` is given
+"Deleted user" (in the reader's language) as `data["name"]`."""
 
 from __future__ import annotations
 

@@ -21,6 +21,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse, translate_url
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from core.events import is_quiet
 from core.exceptions import ApplicationError
@@ -45,6 +46,11 @@ ALL_KINDS = "*"
 # switches a kind to the digest is not sent a year of old ones.
 DIGEST_MAX_AGE_DAYS = 7
 DIGEST_MAX_ITEMS = 50
+# The actor's name in a notification's data (see kinds.py), and the mark
+# left in its place once the actor deleted their account.
+ACTOR_NAME = "name"
+ACTOR_DELETED = "actor_deleted"
+ANONYMISE_BATCH = 500
 
 
 def _member_language(user) -> str:
@@ -85,8 +91,11 @@ def notification_text(notification: Notification) -> str:
     kind = notification_kind_find(notification.kind)
     if kind is None:
         return notification.kind
+    data = notification.data
+    if data.get(ACTOR_DELETED):
+        data = {**data, ACTOR_NAME: gettext("Deleted user")}
     try:
-        return " ".join(str(kind.render(notification.data)).split())
+        return " ".join(str(kind.render(data)).split())
     except Exception:  # a kind's renderer must not break a member's page
         logger.exception("notification_render_failed", kind=notification.kind)
         return str(kind.label)
@@ -472,6 +481,19 @@ def user_data_export(user) -> tuple[str, dict]:
 
 
 def user_anonymise(user) -> None:
-    """The USER_ANONYMISE hook: the member's notifications and choices go."""
+    """The USER_ANONYMISE hook: the member's notifications and choices go,
+    and what others were told of the member keeps no name (their lines name
+    a deleted user, in the reader's language)."""
     Notification.objects.filter(recipient=user).delete()
     NotificationPreference.objects.filter(user=user).delete()
+    told = Notification.objects.filter(actor=user).only("pk", "data").order_by("pk")
+    scrubbed: list[Notification] = []
+    for notification in told.iterator(chunk_size=ANONYMISE_BATCH):
+        data = {k: v for k, v in notification.data.items() if k != ACTOR_NAME}
+        notification.data = {**data, ACTOR_DELETED: True}
+        scrubbed.append(notification)
+        if len(scrubbed) == ANONYMISE_BATCH:
+            Notification.objects.bulk_update(scrubbed, ["data"])
+            scrubbed = []
+    if scrubbed:
+        Notification.objects.bulk_update(scrubbed, ["data"])

@@ -24,6 +24,7 @@ from core.notifications import (
 )
 from core.notifications.services import (
     notification_preferences_set,
+    notification_text,
     user_anonymise,
     user_data_export,
 )
@@ -287,6 +288,33 @@ def test_anonymise_deletes_the_members_notifications_and_choices_only():
     assert list(Notification.objects.values_list("recipient_id", flat=True)) == [other.pk]
     assert not NotificationPreference.objects.exists()
     assert user_anonymise in hooks.get_hooks(hooks.USER_ANONYMISE)
+
+
+def test_anonymise_takes_the_members_name_out_of_what_others_were_told():
+    # given two members told of the member's replies, and one told of someone else's
+    member, reader, other_reader = MemberFactory(), MemberFactory(), MemberFactory()
+    actor = MemberFactory()
+    told = _reply(reader, actor_id=member.pk)
+    told_too = _reply(other_reader, key="reply:2", actor_id=member.pk)
+    not_about_them = _reply(reader, key="reply:3", actor_id=actor.pk)
+
+    user_anonymise(member)
+
+    # then their lines name a former member, in the reader's language
+    for notification in (told, told_too):
+        notification.refresh_from_db()
+        assert "Budi" not in str(notification.data)
+        assert notification.data["title"] == "Sambal recipes"
+        with translation.override("en"):
+            assert notification_text(notification) == (
+                "Deleted user replied to Sambal recipes (Log in)"
+            )
+        with translation.override("id"):
+            assert notification_text(notification) == (
+                "Pengguna terhapus replied to Sambal recipes (Masuk)"
+            )
+    not_about_them.refresh_from_db()
+    assert not_about_them.data == DATA
 
 
 def test_inside_quiet_the_notification_is_listed_and_nothing_is_emailed():
