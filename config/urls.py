@@ -44,7 +44,6 @@ urlpatterns += i18n_patterns(
     path("community/", include("community.urls")),
     path("rewards/", include("loyalty.urls")),
     path("notifications/", include("core.notifications.urls")),
-    path("rewards/", include("loyalty.urls")),
     prefix_default_language=False,
 )
 
