@@ -1,18 +1,16 @@
 """The header's cached points balance: read once after each change, then
-from the cache on every page (loyalty.selectors.rewards.cached_balance)."""
+from the cache on every page (loyalty.selectors.rewards.cached_balance).
+A change never leaves it stale (loyalty.stamped_cache explains how)."""
 
 from __future__ import annotations
 
-from django.core.cache import cache
-from django.db import transaction
+from loyalty.stamped_cache import StampedCache
 
 BALANCE_CACHE_SECONDS = 3600
 
-
-def balance_key(user_id: int) -> str:
-    return f"loyalty:balance:{user_id}"
+balances = StampedCache("loyalty:balance", BALANCE_CACHE_SECONDS)
 
 
 def balance_changed(*, user_id: int) -> None:
-    """Forget the cached balance once the change commits."""
-    transaction.on_commit(lambda: cache.delete(balance_key(user_id)))
+    """Read the balance again once the change commits."""
+    balances.changed(user_id=user_id)

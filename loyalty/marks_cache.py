@@ -1,38 +1,25 @@
-"""The cache behind the marks beside members' names (loyalty.marks): keys,
-and forgetting a member's (or everyone's) marks after a change."""
+"""The cache behind the marks beside members' names (loyalty.marks): a
+member's marks are read again after their tier or badges change, everyone's
+after staff edit a tier or a badge (loyalty.stamped_cache explains why a
+change can never leave them stale)."""
 
 from __future__ import annotations
 
-from django.core.cache import cache
-from django.db import transaction
+from loyalty.stamped_cache import StampedCache
 
 MARKS_SECONDS = 3600
-GENERATION_KEY = "loyalty:marks:generation"
 
-
-def marks_key(generation: int, user_id: int) -> str:
-    return f"loyalty:marks:{generation}:{user_id}"
-
-
-def marks_generation() -> int:
-    return cache.get(GENERATION_KEY) or 0
+marks = StampedCache("loyalty:marks", MARKS_SECONDS)
 
 
 def marks_changed(*, user_id: int) -> None:
     """The member's tier or badges changed: read them again after the commit."""
-    transaction.on_commit(lambda: cache.delete(marks_key(marks_generation(), user_id)))
+    marks.changed(user_id=user_id)
 
 
 def all_marks_changed() -> None:
     """A tier or badge was edited: every member's marks are read again."""
-
-    def bump() -> None:
-        try:
-            cache.incr(GENERATION_KEY)
-        except ValueError:
-            cache.set(GENERATION_KEY, 1, None)
-
-    transaction.on_commit(bump)
+    marks.all_changed()
 
 
 class MarksEditedAdminMixin:

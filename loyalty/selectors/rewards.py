@@ -6,10 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.core.cache import cache
-
 from core.money import format_money
-from loyalty.balance_cache import BALANCE_CACHE_SECONDS, balance_key
+from loyalty.balance_cache import balances
 from loyalty.models import LedgerEntry, MemberBadge, PointsAccount, ProgramSettings
 from loyalty.selectors.badges import ChallengeProgress, badge_catalogue, badges_of, challenges_for
 from loyalty.selectors.ledger import Balance, balance_of
@@ -20,13 +18,12 @@ HISTORY_ON_PAGE = 10
 def cached_balance(*, user_id: int) -> Balance:
     """The member's balance for the header on every page: from the cache,
     read from the database once after each change (no query per page)."""
-    key = balance_key(user_id)
-    value = cache.get(key)
-    if value is None:
+
+    def read(user_id: int) -> tuple[int, int, int]:
         balance = balance_of(user_id=user_id)
-        cache.set(key, (balance.available, balance.pending, balance.debt), BALANCE_CACHE_SECONDS)
-        return balance
-    available, pending, debt = value
+        return (balance.available, balance.pending, balance.debt)
+
+    available, pending, debt = balances.get(user_id, read)
     return Balance(available=available, pending=pending, debt=debt)
 
 

@@ -123,7 +123,7 @@ def test_a_member_s_published_review_shows_as_incentivised(django_capture_on_com
     assert incentivised_ids(ids=[review.pk]) == {review.pk}
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)  # earning rules: the autouse fixture above
 def test_concurrent_first_reviews_of_a_product_earn_one_bonus():
     # given
     authors = [UserFactory() for _ in range(8)]
