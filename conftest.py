@@ -64,6 +64,14 @@ def _isolated_cache():
 
 
 @pytest.fixture(autouse=True)
+def _no_enqueue_pause(monkeypatch) -> None:
+    """No test inherits another's broker-failure pause (core.events)."""
+    from core import events
+
+    monkeypatch.setattr(events, "_enqueue_paused_until", 0.0)
+
+
+@pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
