@@ -85,7 +85,9 @@ def purchase_paid(event: OrderPaid) -> None:
         user_id=event.user_id,
         subject=order_subject(event.order_id),
         points=purchase_points(
-            rule=rule, total=event.total, multiplier=tier_multiplier(event.user_id)
+            rule=rule,
+            total=max(Decimal(event.total) - Decimal(event.shipping), Decimal("0")),
+            multiplier=tier_multiplier(event.user_id),
         ),
         area=Area.SHOP,
         source_event_id=event.event_id,

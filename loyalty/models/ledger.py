@@ -208,6 +208,17 @@ class LedgerEntry(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.points:+d} ({self.get_bucket_display()})"
 
+    @property
+    def rule_label(self) -> str:
+        """What earned the points, for the member ("Review"); "" for entries
+        no earning rule made (spending, staff adjustments...)."""
+        from loyalty.models.rules import RuleCode
+
+        try:
+            return str(RuleCode(self.rule).label)
+        except ValueError:
+            return ""
+
 
 class DeliveredOrder(models.Model):
     """Orders loyalty heard were delivered, so an award held by an order

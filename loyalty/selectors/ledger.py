@@ -26,8 +26,14 @@ def balance_of(*, user_id: int) -> Balance:
 
 
 def history_of(*, user_id: int):
-    """A member's entries, newest first (paginate it)."""
-    return LedgerEntry.objects.filter(user_id=user_id).order_by("-created_at", "-pk")
+    """A member's entries as they read them, newest first (paginate it):
+    points becoming available show once, as a gain, not also as the pending
+    bucket's matching loss (the ledger keeps both; the balance shows both)."""
+    return (
+        LedgerEntry.objects.filter(user_id=user_id)
+        .exclude(kind=EntryKind.RELEASE, bucket=Bucket.PENDING)
+        .order_by("-created_at", "-pk")
+    )
 
 
 @dataclass(frozen=True)

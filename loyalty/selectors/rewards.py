@@ -10,7 +10,7 @@ from core.money import format_money
 from loyalty.balance_cache import balances
 from loyalty.models import LedgerEntry, MemberBadge, PointsAccount, ProgramSettings
 from loyalty.selectors.badges import ChallengeProgress, badge_catalogue, badges_of, challenges_for
-from loyalty.selectors.ledger import Balance, balance_of
+from loyalty.selectors.ledger import Balance, balance_of, history_of
 
 HISTORY_ON_PAGE = 10
 
@@ -65,11 +65,7 @@ def rewards_overview(*, user) -> RewardsOverview:
         if account is not None
         else Balance()
     )
-    history = list(
-        LedgerEntry.objects.filter(user_id=user.pk).order_by("-created_at", "-pk")[
-            : HISTORY_ON_PAGE + 1
-        ]
-    )
+    history = list(history_of(user_id=user.pk)[: HISTORY_ON_PAGE + 1])
     held = badges_of(user_id=user.pk)
     held_ids = {h.badge_id for h in held}
     for badge in catalogue:

@@ -68,12 +68,13 @@ def _twice(handler, event) -> None:
     handler(event)
 
 
-def _paid(user, order_id=7, total="1250000.00", at=None) -> OrderPaid:
+def _paid(user, order_id=7, total="1250000.00", at=None, shipping="0.00") -> OrderPaid:
     return OrderPaid(
         order_id=order_id,
         number=f"K-{order_id}",
         user_id=user.pk,
         total=total,
+        shipping=shipping,
         currency="IDR",
         product_ids=[1],
         occurred_at=at or timezone.now(),
@@ -100,6 +101,14 @@ def test_a_paid_order_earns_pending_points_on_its_total_once():
     balance = balance_of(user_id=member.pk)
     assert (balance.available, balance.pending) == (0, 125)
     assert PaidOrder.objects.get(order_id=7).total == 1250000
+
+
+def test_shipping_earns_no_points():
+    member = UserFactory()
+
+    h.purchase_paid(_paid(member, total="1268000.00", shipping="18000.00"))
+
+    assert Award.objects.get(user=member).points == 125
 
 
 def test_delivered_order_points_become_available_after_the_return_window():

@@ -80,7 +80,7 @@ def test_a_member_sees_balance_history_badges_and_challenges(client):
     assert "Pending" in html
     assert "1 of 3" in html
     assert html.count("Earned") >= 1 and "Not yet" in html
-    assert "+1200" in html
+    assert "+1,200" in html
 
 
 def test_the_rewards_page_queries_do_not_grow_with_history_and_badges(

@@ -146,6 +146,7 @@ def order_mark_paid(*, order_id: int, payment_reference: str = "", actor=None) -
             sequence=order_next_sequence(order),
             lines=order_event_lines(order),
             adjustments=adjustment_lines(order),
+            shipping=events.money(order.shipping_total),
         )
     )
     return order
