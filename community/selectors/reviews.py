@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.core.cache import cache
 from django.db.models import (
@@ -172,7 +173,12 @@ def incentivised_ids(*, ids: Iterable[int]) -> set[int]:
     return found
 
 
-def review_page(*, reviews: Iterable[Review], product_id: int) -> ReviewPage:
+def review_page(
+    *, reviews: Iterable[Review], product_id: int, launch_at: datetime | None = None
+) -> ReviewPage:
+    """Authors, the points disclosure and the early-access mark of the
+    reviews shown (`launch_at`: the product's public launch, if it has one:
+    a verified buyer's review written before it came from early access)."""
     reviews = list(reviews)
     authors = authors_for(users=[r.author for r in reviews], product_ids=[product_id])
     for review in reviews:
@@ -184,6 +190,9 @@ def review_page(*, reviews: Iterable[Review], product_id: int) -> ReviewPage:
     )
     for review in reviews:
         review.incentivised = review.pk in page.incentivised
+        review.early_access = bool(
+            launch_at and review.verified_buyer and review.created_at < launch_at
+        )
     return page
 
 

@@ -568,3 +568,41 @@ def test_review_page_queries_do_not_grow_with_photos(client):
 
     # when / then
     assert _queries(client, one.get_absolute_url()) == _queries(client, five.get_absolute_url())
+
+
+def test_a_verified_review_written_before_the_launch_is_marked_early_access(client):
+    # given: a product launched three days ago; an early-access buyer
+    # reviewed it ten days ago, a later buyer yesterday
+    import datetime as dt
+
+    from django.utils import timezone
+
+    now = timezone.now()
+    product = ProductFactory(available_from=now - dt.timedelta(days=3))
+    early, later = _reviews(product, 2)
+    Review.objects.filter(pk=early.pk).update(created_at=now - dt.timedelta(days=10))
+    Review.objects.filter(pk=later.pk).update(created_at=now - dt.timedelta(days=1))
+    Review.objects.filter(pk=later.pk).update(verified_buyer=True)
+    unverified = review_create(
+        user=_member(), product=product, stars=4, title="Seen it in the shop", body="Nice."
+    )
+    Review.objects.filter(pk=unverified.pk).update(created_at=now - dt.timedelta(days=9))
+    cache.clear()
+
+    # when
+    pages = [
+        client.get(reverse("community:review_list", args=[product.slug])),
+        client.get(product.get_absolute_url()),
+    ]
+
+    # then: only the verified review from before the launch carries the mark
+    for response in pages:
+        html = response.content.decode()
+        assert html.count("Early access review") == 1
+        mark = html.index("Early access review")
+        assert html.rfind(f'id="review-{early.pk}"', 0, mark) > max(
+            html.rfind(f'id="review-{later.pk}"', 0, mark),
+            html.rfind(f'id="review-{unverified.pk}"', 0, mark),
+        )
+    detail = client.get(reverse("community:review_detail", args=[early.pk]))
+    assert "Early access review" in detail.content.decode()

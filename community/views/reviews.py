@@ -69,7 +69,7 @@ def _section_shared(product, rating) -> dict:
     if shared is not None:
         return shared
     reviews = list(selectors.product_reviews(product_id=product.pk)[: selectors.SECTION_REVIEWS])
-    selectors.review_page(reviews=reviews, product_id=product.pk)
+    selectors.review_page(reviews=reviews, product_id=product.pk, launch_at=product.available_from)
     html = render_to_string(
         "community/reviews/_section.html",
         {
@@ -191,7 +191,7 @@ def review_list(request: HttpRequest, slug: str) -> HttpResponse:
     own = selectors.own_review(product_id=product.pk, user=request.user)
     own_hidden = own if own is not None and own.status != ContentStatus.PUBLISHED else None
     listed = [*reviews, *([own_hidden] if own_hidden else [])]
-    selectors.review_page(reviews=listed, product_id=product.pk)
+    selectors.review_page(reviews=listed, product_id=product.pk, launch_at=product.available_from)
     state = selectors.viewer_state(
         user=request.user, product_id=product.pk, review_ids=[r.pk for r in reviews]
     )
@@ -220,7 +220,9 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
     review = selectors.review_for_viewer(review_id=pk, user=request.user)
     if review is None:
         raise Http404(_("No such review."))
-    selectors.review_page(reviews=[review], product_id=review.product_id)
+    selectors.review_page(
+        reviews=[review], product_id=review.product_id, launch_at=review.product.available_from
+    )
     state = selectors.viewer_state(
         user=request.user, product_id=review.product_id, review_ids=[review.pk]
     )
