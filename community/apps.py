@@ -22,6 +22,7 @@ class CommunityConfig(AppConfig):
         from community.demo.reviews import seed_reviews
         from community.forum_privacy import forum_data_export, forum_user_anonymise
         from community.privacy import community_data_export, community_user_anonymise
+        from community.reading import content_read
         from community.selectors import activity
         from community.selectors.members import profile_activity_register, trust_levels
         from community.selectors.reviews import rating_annotations
@@ -41,6 +42,7 @@ class CommunityConfig(AppConfig):
 
         hooks.register(hooks.PRODUCT_RATING_ANNOTATIONS, rating_annotations)
         hooks.register(hooks.MEMBER_TRUST_LEVELS, trust_levels)
+        hooks.register(hooks.CONTENT_READ, content_read)
         hooks.register(hooks.PRODUCT_PAGE_SECTIONS, product_reviews_section, order=20)
         hooks.register(hooks.PRODUCT_PAGE_SECTIONS, product_questions_section, order=30)
         for contributions in (activity.reviews_of, activity.threads_of, activity.answers_of):

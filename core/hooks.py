@@ -96,6 +96,12 @@ CONTENT_INCENTIVISED = "content_incentivised"
 # level (0 new, 1 basic, 2 member; a member without a profile is left out),
 # in one query for all of them (loyalty's rules that need a trust level).
 MEMBER_TRUST_LEVELS = "member_trust_levels"
+# fn(*, user_id: int, product_ids: Iterable[int], before: datetime) -> list of
+# {"kind": "review" | "answer", "id": int, "author_id": int, "product_id": int}:
+# the published community content about these products, by other members,
+# that this member was shown before `before` (first read first). Loyalty
+# rewards those authors when the member buys ("contribution that sells").
+CONTENT_READ = "content_read"
 DEMO_DATA = "demo_data"  # fn(stdout) -> None, idempotent demo data for `manage.py seed_demo`
 
 _registry: dict[str, list[tuple[int, Callable[..., Any]]]] = defaultdict(list)

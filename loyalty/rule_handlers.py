@@ -44,6 +44,7 @@ from community.events import (
     ReviewVoted,
     ThreadCreated,
 )
+from core import hooks
 from core.events import subscribe
 from loyalty.models import Area, Award, FirstReview, PaidOrder, RuleCode
 from loyalty.selectors.tiers import tier_multiplier
@@ -110,6 +111,45 @@ def _referral_reward(event: OrderPaid) -> None:
             user_id=user_id,
             subject=f"referral:{referral.referred_id}",
             area=Area.ACCOUNT,
+            source_event_id=event.event_id,
+            occurred_at=event.occurred_at,
+            pending=True,
+            hold_order_id=event.order_id,
+        )
+
+
+# How many authors one order can reward: the first ones the buyer read.
+CONTRIBUTIONS_PER_ORDER = 5
+
+
+@subscribe(OrderPaid, name="loyalty.contribution_sold")
+def contribution_sold(event: OrderPaid) -> None:
+    """The reviews and answers about the products bought that the buyer read
+    before paying earn their authors a bonus (one per author and order),
+    pending until the order's return window passes and reversed with it."""
+    if event.user_id is None or not event.product_ids:
+        return
+    rule = rule_get(RuleCode.CONTRIBUTION_SOLD)
+    if rule is None:
+        return
+    read: list[dict] = []
+    for fn in hooks.get_hooks(hooks.CONTENT_READ):
+        read = fn(user_id=event.user_id, product_ids=event.product_ids, before=event.occurred_at)
+        break
+    rewarded: set[int] = set()
+    for item in read:
+        author_id = item["author_id"]
+        if author_id in rewarded or author_id == event.user_id:
+            continue
+        if len(rewarded) == CONTRIBUTIONS_PER_ORDER:
+            break
+        rewarded.add(author_id)
+        rule_award(
+            code=RuleCode.CONTRIBUTION_SOLD,
+            rule=rule,
+            user_id=author_id,
+            subject=f"{item['kind']}:{item['id']}:{order_subject(event.order_id)}",
+            area=Area.REVIEWS if item["kind"] == "review" else Area.ANSWERS,
             source_event_id=event.event_id,
             occurred_at=event.occurred_at,
             pending=True,

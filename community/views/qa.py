@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from community.models import Answer, CommunitySettings, ContentStatus, Question
 from community.permissions import is_moderator
+from community.reading import ANSWER, reads_record
 from community.selectors import qa as selectors
 from community.selectors.members import authors_for
 from community.services import qa as services
@@ -146,7 +147,13 @@ def question_detail(request: HttpRequest, pk: int, slug: str = "") -> HttpRespon
     question = _question_or_404(request, pk)
     if slug != question.slug:
         return redirect(question.get_absolute_url(), permanent=True)
-    return render(request, "community/qa/detail.html", _detail_context(request, question))
+    context = _detail_context(request, question)
+    reads_record(
+        user=request.user,
+        product_id=question.product_id,
+        items=[(ANSWER, a.pk) for a in context["answers"] if a.status == ContentStatus.PUBLISHED],
+    )
+    return render(request, "community/qa/detail.html", context)
 
 
 def _render_refusal(request, template: str, context: dict, error: ApplicationError):
@@ -400,7 +407,7 @@ def product_questions_section(*, request: HttpRequest, product) -> list[dict]:
     questions and language; the member's own part (the ask form, their
     questions waiting for approval) is filled in with one query."""
     generation = pagecache.generation(services.qa_namespace(product.pk))
-    key = f"community:qa:section:v1:{product.pk}:{generation}:{get_language()}"
+    key = f"community:qa:section:v2:{product.pk}:{generation}:{get_language()}"
     stored = cache.get(key)
     if stored is None:
         questions, count = selectors.product_questions(
@@ -418,9 +425,11 @@ def product_questions_section(*, request: HttpRequest, product) -> list[dict]:
             "community/qa/_product_section_shared.html",
             {"product": product, "questions": questions, "count": count},
         )
-        stored = (html, count)
+        shown = [q.best_answer.pk for q in questions if q.best_answer is not None]
+        stored = (html, count, shown)
         cache.set(key, stored, SECTION_CACHE_SECONDS)
-    html, count = stored
+    html, count, shown = stored
+    reads_record(user=request.user, product_id=product.pk, items=[(ANSWER, pk) for pk in shown])
     section = render_to_string(
         "community/qa/product_section.html",
         {

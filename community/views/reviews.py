@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from community.models import ContentStatus, Review
 from community.models.reviews import BODY_MAX, PHOTOS_MAX, STARS, TITLE_MAX
+from community.reading import REVIEW, reads_record
 from community.selectors import reviews as selectors
 from community.services import reviews as services
 from community.services.moderation import content_can_edit
@@ -133,6 +134,7 @@ def product_reviews_section(*, request, product) -> list[dict]:
     rating = selectors.product_rating(product_id=product.pk)
     shared = _section_shared(product, rating)
     user = request.user
+    reads_record(user=user, product_id=product.pk, items=[(REVIEW, pk) for pk in shared["helpful"]])
     state = selectors.viewer_state(
         user=user, product_id=product.pk, review_ids=list(shared["helpful"])
     )
@@ -196,6 +198,7 @@ def review_list(request: HttpRequest, slug: str) -> HttpResponse:
         user=request.user, product_id=product.pk, review_ids=[r.pk for r in reviews]
     )
     _decorate_for_viewer(request, listed, product, state)
+    reads_record(user=request.user, product_id=product.pk, items=[(REVIEW, r.pk) for r in reviews])
     rating = selectors.product_rating(product_id=product.pk)
     return render(
         request,
@@ -227,6 +230,8 @@ def review_detail(request: HttpRequest, pk: int) -> HttpResponse:
         user=request.user, product_id=review.product_id, review_ids=[review.pk]
     )
     _decorate_for_viewer(request, [review], review.product, state)
+    if review.status == ContentStatus.PUBLISHED:
+        reads_record(user=request.user, product_id=review.product_id, items=[(REVIEW, review.pk)])
     return render(
         request,
         "community/reviews/detail.html",

@@ -28,6 +28,7 @@ class RuleCode(models.TextChoices):
     BIRTHDAY = "birthday", _("Birthday")
     PROFILE_COMPLETED = "profile_completed", _("Profile completed")
     REFERRAL = "referral", _("Referral (both sides)")
+    CONTRIBUTION_SOLD = "contribution_sold", _("Review or answer read before a purchase")
 
 
 class EarningRule(models.Model):

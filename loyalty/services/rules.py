@@ -35,6 +35,7 @@ DEFAULT_RULES = [
     ("birthday", 100, Decimal("0"), None, None, 0),
     ("profile_completed", 30, Decimal("0"), None, 30, 0),
     ("referral", 200, Decimal("0"), None, 2000, 0),
+    ("contribution_sold", 25, Decimal("0"), 250, None, 0),
 ]
 
 
