@@ -8,6 +8,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from loyalty.services import badges
+from loyalty.services.board_scores import board_scores_prune
 from loyalty.services.early_access import early_access_notify_due
 from loyalty.services.leaderboards import leaderboards_rebuild
 from loyalty.services.ledger import points_release_due
@@ -19,6 +20,12 @@ from loyalty.services.tiers import tiers_expire
 def rebuild_leaderboards() -> int:
     """Beat: the current leaderboards rebuilt in Redis from the ledger."""
     return leaderboards_rebuild()
+
+
+@shared_task(acks_late=True, ignore_result=True)
+def prune_board_scores() -> int:
+    """Beat (daily): old weeks' and months' scores dropped from the database."""
+    return board_scores_prune()
 
 
 @shared_task(acks_late=True, ignore_result=True)

@@ -546,6 +546,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "loyalty.tasks.rebuild_leaderboards",
         "schedule": env.float("LEADERBOARD_REBUILD_INTERVAL", default=600.0),
     },
+    "prune-board-scores": {"task": "loyalty.tasks.prune_board_scores", "schedule": 86400.0},
     "expire-tiers": {"task": "loyalty.tasks.expire_tiers", "schedule": 86400.0},
     "release-due-points": {
         "task": "loyalty.tasks.release_due_points",

@@ -12,6 +12,7 @@ from loyalty.models.early_access import DropAudience, EarlyAccessDrop, EarlyAcce
 from loyalty.models.ledger import (
     Area,
     Award,
+    BoardScore,
     Bucket,
     DeliveredOrder,
     EntryKind,
@@ -37,6 +38,7 @@ __all__ = [
     "Badge",
     "BadgeCriterion",
     "BadgeLevel",
+    "BoardScore",
     "Bucket",
     "Challenge",
     "ChallengeCompletion",

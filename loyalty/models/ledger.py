@@ -220,6 +220,43 @@ class LedgerEntry(models.Model):
             return ""
 
 
+class BoardScore(models.Model):
+    """A member's points on one leaderboard: an area (or "all") in a period
+    ("all", a month "2026-12", an ISO week "2026-W49"), moved with every
+    EARN and REVERSE entry in the entry's own transaction (under the
+    account lock). The database reads a board from here instead of summing
+    the ledger; Redis holds the same boards; `reconcile` checks the all-time
+    rows against the ledger. Weeks and months older than Redis keeps them are
+    pruned: the ledger answers for those."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("member"),
+    )
+    area = models.CharField(_("area"), max_length=20)
+    period = models.CharField(_("period"), max_length=10)
+    points = models.IntegerField(_("points"), default=0)
+
+    class Meta:
+        verbose_name = _("leaderboard score")
+        verbose_name_plural = _("leaderboard scores")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "area", "period"], name="loyalty_board_score_once"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["area", "period", "-points", "user"], name="loyalty_board_score_rank"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.area} {self.period}: {self.points}"
+
+
 class DeliveredOrder(models.Model):
     """Orders loyalty heard were delivered, so an award held by an order
     whose OrderPaid arrives after its OrderDelivered still gets its date."""

@@ -25,7 +25,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from loyalty.models import Area, EntryKind, LedgerEntry, ProgramSettings
+from loyalty.models import Area, BoardScore, EntryKind, LedgerEntry, ProgramSettings
 
 logger = logging.getLogger("kampung.loyalty.leaderboards")
 
@@ -147,6 +147,41 @@ def board_totals(*, scope: str, area: str, period: str):
 
 
 def _from_database(*, scope, area, period, size, user_id) -> tuple[list[Place], Place | None]:
+    if _scores_cover(scope=scope, period=period):
+        return _from_scores(scope=scope, area=area, period=period, size=size, user_id=user_id)
+    return _from_ledger(scope=scope, area=area, period=period, size=size, user_id=user_id)
+
+
+def _scores_cover(*, scope: str, period: str) -> bool:
+    """BoardScore keeps every all-time score and the weeks and months Redis
+    keeps; older periods are summed from the ledger."""
+    if scope == ALL_TIME:
+        return True
+    _start, end = period_bounds(scope=scope, period=period)
+    return end >= timezone.now() - KEY_TTL[scope]
+
+
+def _from_scores(*, scope, area, period, size, user_id) -> tuple[list[Place], Place | None]:
+    """Two indexed reads (three with the member's own rank)."""
+    scores = BoardScore.objects.filter(area=area, period=period, points__gt=0).exclude(
+        user_id__in=_staff()
+    )
+    top = [
+        Place(rank=index + 1, user_id=member, points=points)
+        for index, (member, points) in enumerate(
+            scores.order_by("-points", "user_id").values_list("user_id", "points")[:size]
+        )
+    ]
+    me = next((place for place in top if place.user_id == user_id), None)
+    if user_id is not None and me is None:
+        mine = scores.filter(user_id=user_id).values_list("points", flat=True).first()
+        if mine:
+            ahead = scores.filter(Q(points__gt=mine) | Q(points=mine, user_id__lt=user_id)).count()
+            me = Place(rank=ahead + 1, user_id=user_id, points=mine)
+    return top, me
+
+
+def _from_ledger(*, scope, area, period, size, user_id) -> tuple[list[Place], Place | None]:
     totals = board_totals(scope=scope, area=area, period=period)
     top = [
         Place(rank=index + 1, user_id=row["user_id"], points=row["total"])

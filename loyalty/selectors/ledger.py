@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from django.db.models import F, Q, Sum
 
-from loyalty.models import Award, Bucket, EntryKind, LedgerEntry, PointsAccount
+from loyalty.models import Award, BoardScore, Bucket, EntryKind, LedgerEntry, PointsAccount
+from loyalty.selectors.leaderboards import BOARD_AREAS, OVERALL
 
 
 @dataclass(frozen=True)
@@ -94,3 +95,29 @@ def ledger_mismatches() -> Iterator[Mismatch]:
     ).exclude(net=F("ledger"))
     for award in standing.order_by("pk"):
         yield Mismatch("award", str(award.pk), "net", award.net, award.ledger)
+    yield from _board_score_mismatches()
+
+
+def _board_score_mismatches() -> Iterator[Mismatch]:
+    """The all-time leaderboard scores against the ledger (the weeks' and
+    months' are the same sums over shorter spans)."""
+    counted = LedgerEntry.objects.filter(kind__in=[EntryKind.EARN, EntryKind.REVERSE])
+    ledger: dict[tuple[int, str], int] = {}
+    for row in counted.values("user_id").annotate(total=Sum("points")).order_by():
+        ledger[(row["user_id"], OVERALL)] = row["total"] or 0
+    areas = [area for area in BOARD_AREAS if area != OVERALL]
+    by_area = counted.filter(area__in=areas).values("user_id", "area").annotate(total=Sum("points"))
+    for row in by_area.order_by():
+        ledger[(row["user_id"], row["area"])] = row["total"] or 0
+    kept = {
+        (user_id, area): points
+        for user_id, area, points in BoardScore.objects.filter(period="all").values_list(
+            "user_id", "area", "points"
+        )
+    }
+    for key in sorted(set(ledger) | set(kept)):
+        if kept.get(key, 0) != ledger.get(key, 0):
+            user_id, area = key
+            yield Mismatch(
+                "leaderboard", f"{user_id}/{area}", "points", kept.get(key, 0), ledger.get(key, 0)
+            )

@@ -25,6 +25,7 @@ from loyalty.models import (
     PointsAccount,
     ProgramSettings,
 )
+from loyalty.services.board_scores import board_scores_move
 
 NOTE_MAX = 500
 
@@ -119,6 +120,7 @@ class _Posting:
         if not self.entries:
             return []
         LedgerEntry.objects.bulk_create(self.entries)
+        board_scores_move(self.entries)
         fields = ["available", "pending", "debt", "earned_total", "updated_at"]
         if activity:
             self.account.last_activity_at = timezone.now()

@@ -221,3 +221,78 @@ def test_a_redis_that_is_down_breaks_neither_an_award_nor_a_board(award):
     assert _answer(board) == ([(1, member.pk, 15)], (1, member.pk, 15))
     assert rebuilt is False
     assert list(ledger_mismatches()) == []
+
+
+def _from_ledger_sums(*, scope, area, user_id, size=10):
+    from loyalty.selectors.leaderboards import _from_ledger, period_of
+
+    top, me = _from_ledger(
+        scope=scope, area=area, period=period_of(scope=scope), size=size, user_id=user_id
+    )
+    return [(p.rank, p.user_id, p.points) for p in top], (
+        (me.rank, me.user_id, me.points) if me else None
+    )
+
+
+def test_the_kept_scores_answer_as_the_ledger_sums_after_awards_and_reversals(award):
+    # given: awards in two areas, one reversed in part, one in full, a spend
+    from loyalty.models import BoardScore
+
+    members = UserFactory.create_batch(6)
+    for index, member in enumerate(members):
+        award(member, 10 * (index + 1), subject=f"review:{index}")
+        award(member, 5, area=Area.ANSWERS, rule="answer", subject=f"answer:{index}")
+    award_standing(user_id=members[5].pk, rule="review", subject="review:5", share=0.5)
+    award_standing(user_id=members[4].pk, rule="answer", subject="answer:4", share=0)
+    points_redeem(user_id=members[3].pk, points=20, subject="order:1")
+
+    # then: every board read from the kept scores equals the ledger's sums
+    for scope in (WEEK, MONTH, ALL_TIME):
+        for area in (OVERALL, Area.REVIEWS, Area.ANSWERS):
+            for member in (members[0], members[5]):
+                board = _from_database(scope=scope, area=area, user_id=member.pk, size=3)
+                assert _answer(board) == _from_ledger_sums(
+                    scope=scope, area=area, user_id=member.pk, size=3
+                )
+    assert BoardScore.objects.get(user=members[5], area=OVERALL, period="all").points == 35
+    assert list(ledger_mismatches()) == []
+
+
+def test_reconcile_reports_a_leaderboard_score_that_disagrees_with_the_ledger(award):
+    from loyalty.models import BoardScore
+
+    member = UserFactory()
+    award(member, 30)
+    BoardScore.objects.filter(user=member, area=Area.REVIEWS, period="all").update(points=99)
+
+    assert [(m.what, m.key, m.cached, m.ledger) for m in ledger_mismatches()] == [
+        ("leaderboard", f"{member.pk}/{Area.REVIEWS}", 99, 30)
+    ]
+
+
+def test_old_weeks_are_pruned_and_answered_from_the_ledger(award):
+    # given: points earned eleven weeks ago (past what is kept) and this week
+    import datetime as dt
+
+    from loyalty.models import BoardScore, LedgerEntry
+    from loyalty.selectors.leaderboards import period_of
+    from loyalty.services.board_scores import board_scores_prune
+
+    member = UserFactory()
+    award(member, 40, subject="review:old")
+    long_ago = timezone.now() - dt.timedelta(weeks=11)
+    LedgerEntry.objects.filter(subject="review:old").update(created_at=long_ago)
+    old_week = period_of(scope=WEEK, when=long_ago)
+    BoardScore.objects.filter(period=period_of(scope=WEEK)).update(period=old_week)
+    award(member, 5, subject="review:new")
+
+    # when
+    pruned = board_scores_prune()
+
+    # then: the old week's rows went, this week's and all time stay
+    assert pruned == 2  # overall and reviews
+    assert not BoardScore.objects.filter(period=old_week).exists()
+    old = _from_database(scope=WEEK, period=old_week, user_id=member.pk)
+    assert _answer(old)[1] == (1, member.pk, 40)  # summed from the ledger
+    assert _answer(_from_database(scope=WEEK, user_id=member.pk))[1] == (1, member.pk, 5)
+    assert list(ledger_mismatches()) == []

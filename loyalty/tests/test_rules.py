@@ -57,9 +57,11 @@ def _award(user, code=RuleCode.REVIEW, subject="review:1", **kwargs):
 def test_default_rules_exist_for_every_trigger_as_the_migration_makes_them():
     # given
     migration = importlib.import_module("loyalty.migrations.0006_default_rules")
+    made_later = EarningRule.objects.get(code=RuleCode.CONTRIBUTION_SOLD)
 
-    # then
-    assert migration.DEFAULT_RULES == DEFAULT_RULES
+    # then: the first migration's rules and the one added since
+    assert [*migration.DEFAULT_RULES, ("contribution_sold", 25, 0, 250, None, 0)] == DEFAULT_RULES
+    assert (made_later.points, made_later.daily_cap) == (25, 250)
     assert set(EarningRule.objects.values_list("code", flat=True)) == set(RuleCode.values)
     purchase = EarningRule.objects.get(code=RuleCode.PURCHASE)
     assert purchase_points(rule=purchase, total="215000.00") == 21
