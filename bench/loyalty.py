@@ -65,7 +65,7 @@ def _empty_loyalty() -> None:
         cursor.execute(
             "TRUNCATE core_outboxdelivery, core_outboxevent, loyalty_ledgerentry, "
             "loyalty_award, loyalty_pointsaccount, loyalty_firstreview, "
-            "loyalty_memberbadge CASCADE"
+            "loyalty_memberbadge, loyalty_boardscore CASCADE"
         )
 
 
@@ -207,7 +207,7 @@ def leaderboard(*, entries: int) -> None:
             """
             INSERT INTO loyalty_ledgerentry
                 (user_id, kind, bucket, points, rule, area, subject, note, created_at)
-            SELECT %s + (n * 7919) %% (%s - %s + 1), 'earn', 'available', 1 + n %% 40,
+            SELECT %s + (n::bigint * 7919) %% (%s - %s + 1), 'earn', 'available', 1 + n %% 40,
                    (ARRAY['review','answer','forum_reply','purchase','poll_vote'])[1 + n %% 5],
                    (ARRAY['reviews','answers','forum','shop','polls'])[1 + n %% 5],
                    'bench:' || n, '', now() - (n %% 400) * interval '1 day'
@@ -216,7 +216,28 @@ def leaderboard(*, entries: int) -> None:
             """,
             [low, high, low, entries],
         )
-        cursor.execute("ANALYZE loyalty_ledgerentry")
+        # The boards' kept scores, as the ledger's writes keep them (per
+        # period of the entry's local time, overall and per board area).
+        zone = settings.TIME_ZONE
+        periods = [
+            "'all'",
+            f"to_char(created_at AT TIME ZONE '{zone}', 'YYYY-MM')",
+            f"to_char(created_at AT TIME ZONE '{zone}', 'IYYY-\"W\"IW')",
+        ]
+        for period in periods:
+            for area_sql, where in [
+                ("'all'", ""),
+                ("area", "AND area IN ('reviews','answers','forum')"),
+            ]:
+                cursor.execute(
+                    f"""
+                    INSERT INTO loyalty_boardscore (user_id, area, period, points)
+                    SELECT user_id, {area_sql}, {period}, SUM(points)
+                    FROM loyalty_ledgerentry WHERE kind IN ('earn', 'reverse') {where}
+                    GROUP BY 1, 2, 3
+                    """  # noqa: S608 - our own SQL fragments
+                )
+        cursor.execute("ANALYZE loyalty_ledgerentry, loyalty_boardscore")
     print(f"ledger filled: {entries} entries in {time.perf_counter() - started:.1f} s")
     member = members[len(members) // 2]
     cases = [
