@@ -1,15 +1,22 @@
 """The program's pages, under /rewards/. Each part adds its own view
-module's `urlpatterns` here."""
+module's `urlpatterns` here; loyalty.views.sections adds its blocks to the
+Rewards page on import."""
 
 from __future__ import annotations
 
 from django.urls import path
 
-from loyalty.views import early_access, rewards
+from loyalty.views import (
+    early_access,
+    leaderboards,
+    rewards,
+    sections,  # noqa: F401 - adds the Rewards page's blocks
+)
 
 app_name = "loyalty"
 
 urlpatterns: list = [
     *rewards.urlpatterns,
     path("early-access/", early_access.early_access, name="early_access"),
+    path("leaderboards/", leaderboards.leaderboards, name="leaderboards"),
 ]

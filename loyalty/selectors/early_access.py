@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.utils import timezone
+from django.utils.text import slugify
 from django.utils.translation import gettext
 
 from core import hooks
@@ -109,4 +110,85 @@ def _requirement(drop: EarlyAccessDrop) -> str:
         return gettext("Unlocks at %(tier)s and above") % {"tier": tier_name(drop.tier)}
     if drop.audience == DropAudience.BADGE:
         return gettext("Unlocks with the %(badge)s badge") % {"badge": badge_name(drop.badge)}
+    return ""
+
+
+# --------------------------------------------------------------- teaser
+@dataclass
+class EarlyAccessSummary:
+    """The Rewards page's early-access block: the drops still to launch,
+    as the Early Access page sorts them."""
+
+    open: list[EarlyAccessDrop] = field(default_factory=list)
+    soon: list[EarlyAccessDrop] = field(default_factory=list)
+    # (what unlocks them, how many drops), in the order of the drops
+    unlocks: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def locked_count(self) -> int:
+        return sum(count for _requirement, count in self.unlocks)
+
+
+def _ladder_rank(ladder: list, code: str) -> int | None:
+    # As loyalty.services.early_access.tier_rank, over a ladder read once.
+    code = (code or "").strip().lower()
+    for rank, tier in enumerate(ladder, start=1):
+        name = (tier.name_en or "").lower()
+        if code in {str(tier.pk), slugify(tier.name_en or ""), name}:
+            return rank
+    return None
+
+
+def early_access_summary(
+    *,
+    ladder: list,
+    member_tier_id: int | None,
+    badge_codes: set[str],
+    badge_names: dict[str, str],
+) -> EarlyAccessSummary | None:
+    """What the Early Access page holds for a member whose stored tier is
+    `member_tier_id` (on `ladder`, lowest first) and who holds
+    `badge_codes`, counted without its product cards; None when no drop
+    has a product still to launch. Two queries: the drops and the shop's
+    launch dates (PRODUCT_LAUNCHES)."""
+    now = timezone.now()
+    drops = [drop for drop in _live_drops(now=now, opened_only=False) if drop.product_ids]
+    unlaunched = unlaunched_product_ids(
+        {int(pk) for drop in drops for pk in drop.product_ids}, now=now
+    )
+    drops = [drop for drop in drops if any(int(pk) in unlaunched for pk in drop.product_ids)]
+    if not drops:
+        return None
+    member_rank = next(
+        (rank for rank, tier in enumerate(ladder, start=1) if tier.pk == member_tier_id), 0
+    )
+    summary = EarlyAccessSummary()
+    unlocks: dict[str, int] = {}
+    for drop in drops:
+        if drop.audience == DropAudience.SIGNED_IN:
+            admitted = True
+        elif drop.audience == DropAudience.TIER:
+            needed = _ladder_rank(ladder, drop.tier)
+            admitted = needed is not None and member_rank >= needed
+        else:
+            admitted = drop.audience == DropAudience.BADGE and drop.badge in badge_codes
+        if not admitted:
+            requirement = _requirement_from(drop, ladder=ladder, badge_names=badge_names)
+            unlocks[requirement] = unlocks.get(requirement, 0) + 1
+        elif drop.opens_at <= now:
+            summary.open.append(drop)
+        else:
+            summary.soon.append(drop)
+    summary.unlocks = list(unlocks.items())
+    return summary
+
+
+def _requirement_from(drop: EarlyAccessDrop, *, ladder: list, badge_names: dict[str, str]) -> str:
+    if drop.audience == DropAudience.TIER:
+        rank = _ladder_rank(ladder, drop.tier)
+        name = str(ladder[rank - 1].name) if rank is not None else drop.tier
+        return gettext("Unlocks at %(tier)s and above") % {"tier": name}
+    if drop.audience == DropAudience.BADGE:
+        name = badge_names.get(drop.badge, drop.badge)
+        return gettext("Unlocks with the %(badge)s badge") % {"badge": name}
     return ""

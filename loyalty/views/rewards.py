@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -14,16 +16,19 @@ from loyalty.selectors.rewards import rewards_overview
 
 HISTORY_PAGE_SIZE = 50
 
-# Parts of the program add blocks to the member's Rewards page (tier
-# progress, leaderboards, early access, referral): fn(request, overview) ->
-# {"code": str, "html": safe str} | None, in `order`.
-_sections: list[tuple[int, object]] = []
+# Parts of the program add blocks to the Rewards page (tier progress,
+# leaderboards, early access, referral, how to earn): fn(request, overview)
+# -> {"code": str, "html": safe str, "place": "top" | "end"} | None, in
+# `order`. "top" (the default) is below the balance, "end" below the
+# history. Only sections registered with `visitors=True` are asked for a
+# visitor's page.
+_sections: list[tuple[int, Callable, bool]] = []
 
 
-def rewards_section(order: int = 50):
+def rewards_section(order: int = 50, *, visitors: bool = False):
     def decorator(fn):
-        if all(existing is not fn for _, existing in _sections):
-            _sections.append((order, fn))
+        if all(existing is not fn for _, existing, _visitors in _sections):
+            _sections.append((order, fn, visitors))
             _sections.sort(key=lambda item: item[0])
         return fn
 
@@ -33,13 +38,19 @@ def rewards_section(order: int = 50):
 @require_safe
 def rewards_index(request: HttpRequest) -> HttpResponse:
     overview = rewards_overview(user=request.user)
-    sections = []
-    if request.user.is_authenticated:
-        for _order, fn in _sections:
-            section = fn(request, overview)
-            if section:
-                sections.append(section)
-    return render(request, "loyalty/index.html", {"overview": overview, "sections": sections})
+    signed_in = request.user.is_authenticated
+    places: dict[str, list[dict]] = {"top": [], "end": []}
+    for _order, fn, for_visitors in _sections:
+        if not (signed_in or for_visitors):
+            continue
+        section = fn(request, overview)
+        if section:
+            places[section.get("place", "top")].append(section)
+    return render(
+        request,
+        "loyalty/index.html",
+        {"overview": overview, "sections": places["top"], "end_sections": places["end"]},
+    )
 
 
 @login_required
