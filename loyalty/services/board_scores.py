@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from loyalty.models import BoardScore, EntryKind, LedgerEntry
@@ -69,3 +69,28 @@ def board_scores_prune(*, now=None) -> int:
     months = BoardScore.objects.exclude(period__contains="-W").exclude(period="all")
     deleted = weeks.delete()[0]
     return deleted + months.filter(period__lt=oldest_month).delete()[0]
+
+
+@transaction.atomic
+def board_scores_rebuild(*, user_ids: Iterable[int]) -> int:
+    """Recompute these members' scores from their ledger entries (after a
+    repair, or entries moved in time), under their account locks. Returns
+    how many rows were written."""
+    from loyalty.services.ledger import account_lock
+
+    ids = sorted({int(pk) for pk in user_ids})
+    for user_id in ids:
+        account_lock(user_id=user_id)
+    BoardScore.objects.filter(user_id__in=ids).delete()
+    entries = LedgerEntry.objects.filter(
+        user_id__in=ids, kind__in=[EntryKind.EARN, EntryKind.REVERSE]
+    ).only("user_id", "kind", "area", "points", "created_at")
+    deltas = board_deltas(entries.iterator(chunk_size=2000))
+    BoardScore.objects.bulk_create(
+        [
+            BoardScore(user_id=user_id, area=area, period=period, points=points)
+            for (user_id, area, period), points in deltas.items()
+        ],
+        batch_size=2000,
+    )
+    return len(deltas)

@@ -17,6 +17,7 @@ from django.utils import timezone
 from accounts.tests.factories import StaffFactory, UserFactory
 from loyalty.models import Area, LedgerEntry
 from loyalty.selectors.leaderboards import redis_client
+from loyalty.services.board_scores import board_scores_rebuild
 from loyalty.services.leaderboards import leaderboards_rebuild
 from loyalty.services.ledger import points_award
 
@@ -39,6 +40,7 @@ def _earn(member, points, *, area=Area.REVIEWS, rule="review", days_ago=0):
         LedgerEntry.objects.filter(award=award).update(
             created_at=timezone.now() - timedelta(days=days_ago)
         )
+        board_scores_rebuild(user_ids=[member.pk])
     return award
 
 
