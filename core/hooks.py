@@ -96,6 +96,12 @@ CONTENT_INCENTIVISED = "content_incentivised"
 # level (0 new, 1 basic, 2 member; a member without a profile is left out),
 # in one query for all of them (loyalty's rules that need a trust level).
 MEMBER_TRUST_LEVELS = "member_trust_levels"
+# fn(*, request, user) -> list of {"title": str, "html": str (safe)}: panels on
+# a member's page in the admin (accounts' User change form), e.g. loyalty's
+# points summary. `request` is the staff member's: a provider shows only what
+# they may see (an empty list otherwise) and reads in a fixed number of
+# queries. Asked once per render of the page.
+ADMIN_USER_PANELS = "admin_user_panels"
 DEMO_DATA = "demo_data"  # fn(stdout) -> None, idempotent demo data for `manage.py seed_demo`
 
 _registry: dict[str, list[tuple[int, Callable[..., Any]]]] = defaultdict(list)
