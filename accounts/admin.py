@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.forms import AdminUserChangeForm, AdminUserCreationForm
 from accounts.models import ApiToken, User
 from accounts.services import api_tokens_revoke_all
+from core import hooks
 
 
 @admin.register(User)
@@ -29,6 +30,16 @@ class UserAdmin(DjangoUserAdmin):
         (_("Important dates"), {"fields": ("last_login", "date_joined", "deleted_at")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        """Below a member's form: other apps' panels about them
+        (core.hooks.ADMIN_USER_PANELS), e.g. their points."""
+        panels = []
+        if obj is not None and not add:
+            for fn in hooks.get_hooks(hooks.ADMIN_USER_PANELS):
+                panels.extend(fn(request=request, user=obj) or [])
+        context["member_panels"] = panels
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def user_change_password(self, request, id, form_url=""):
         """A password staff set here ends the account's API tokens, as a

@@ -102,6 +102,12 @@ MEMBER_TRUST_LEVELS = "member_trust_levels"
 # that this member was shown before `before` (first read first). Loyalty
 # rewards those authors when the member buys ("contribution that sells").
 CONTENT_READ = "content_read"
+# fn(*, request, user) -> list of {"title": str, "html": str (safe)}: panels on
+# a member's page in the admin (accounts' User change form), e.g. loyalty's
+# points summary. `request` is the staff member's: a provider shows only what
+# they may see (an empty list otherwise) and reads in a fixed number of
+# queries. Asked once per render of the page.
+ADMIN_USER_PANELS = "admin_user_panels"
 DEMO_DATA = "demo_data"  # fn(stdout) -> None, idempotent demo data for `manage.py seed_demo`
 
 _registry: dict[str, list[tuple[int, Callable[..., Any]]]] = defaultdict(list)

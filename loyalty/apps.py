@@ -17,6 +17,7 @@ class LoyaltyConfig(AppConfig):
             receivers,  # noqa: F401
             tier_handlers,  # noqa: F401
         )
+        from loyalty.admin.reports import member_admin_panels
         from loyalty.header import points_header_item
         from loyalty.marks import member_marks
         from loyalty.selectors.early_access import early_access_product_ids
@@ -30,6 +31,7 @@ class LoyaltyConfig(AppConfig):
         hooks.register(hooks.HEADER_ITEMS, points_header_item)
         hooks.register(hooks.CONTENT_INCENTIVISED, content_incentivised)
         hooks.register(hooks.PRODUCT_EARLY_ACCESS, early_access_product_ids)
+        hooks.register(hooks.ADMIN_USER_PANELS, member_admin_panels)
         # A reward's code comes off first, like a coupon; points pay part of
         # what is left.
         hooks.register(hooks.CHECKOUT_ADJUSTMENTS, reward_at_checkout, order=10)

@@ -5,10 +5,10 @@ a second call a no-op."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy
+from django.utils import formats, timezone
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from core.notifications import Delivery, NotificationKind, notification_kind_register, notify
 from loyalty.models import TierPeriod
@@ -17,6 +17,7 @@ BADGE = "loyalty.badge"
 CHALLENGE = "loyalty.challenge"
 TIER_REACHED = "loyalty.tier_reached"
 EARLY_ACCESS = "loyalty.early_access"
+POINTS_EXPIRING = "loyalty.points_expiring"
 REWARDS_URL = "/rewards/"
 
 
@@ -24,6 +25,19 @@ def _tier_line(data: dict) -> str:
     return gettext("You reached the %(tier)s tier. Enjoy its perks!") % {
         "tier": data.get("tier", "")
     }
+
+
+def _expiring_line(data: dict) -> str:
+    points = int(data.get("points", 0))
+    try:
+        on = formats.date_format(date.fromisoformat(data.get("on", "")), "DATE_FORMAT")
+    except ValueError:
+        on = data.get("on", "")
+    return ngettext(
+        "%(points)s point expires on %(date)s. Earn or spend any points before then to keep it.",
+        "%(points)s points expire on %(date)s. Earn or spend any points before then to keep them.",
+        points,
+    ) % {"points": formats.number_format(points, force_grouping=True), "date": on}
 
 
 KINDS = [
@@ -50,6 +64,18 @@ KINDS = [
         render=lambda data: (
             gettext("Early access: “%(name)s” is open to you before its launch.")
             % {"name": data.get("name", "")}
+        ),
+    ),
+    # About the member's own points, so it cannot be switched off (email or
+    # the site only, as the member chooses).
+    NotificationKind(
+        code=POINTS_EXPIRING,
+        label=gettext_lazy("Points about to expire"),
+        render=_expiring_line,
+        mutable=False,
+        description=gettext_lazy(
+            "A reminder before points you have not used expire; earning or spending "
+            "any points keeps them."
         ),
     ),
     NotificationKind(
@@ -96,5 +122,20 @@ def notify_tier_reached(*, user_id: int, tier, now: datetime, period: str) -> No
         kind=TIER_REACHED,
         key=f"loyalty.tier:{tier.pk}:{period_key}",
         data={"tier": str(tier.name)[:120], "tier_id": tier.pk},
+        url=REWARDS_URL,
+    )
+
+
+def notify_points_expiring(
+    *, user_id: int, points: int, on: date, idle_since: datetime, reminded_at: datetime
+) -> None:
+    """Called once per reminder (loyalty.services.expiry decides, under the
+    account's lock); the key names the idle spell and the reminder, so the
+    same reminder recorded twice is one notification."""
+    notify(
+        user_id=user_id,
+        kind=POINTS_EXPIRING,
+        key=f"loyalty.expiry:{int(idle_since.timestamp())}:{int(reminded_at.timestamp())}",
+        data={"points": points, "on": on.isoformat()},
         url=REWARDS_URL,
     )

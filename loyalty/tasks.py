@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 from django.utils import timezone
 
 from loyalty.services import badges
 from loyalty.services.board_scores import board_scores_prune
 from loyalty.services.early_access import early_access_notify_due
+from loyalty.services.expiry import expiry_reminders_send, points_expire_due
 from loyalty.services.leaderboards import leaderboards_rebuild
 from loyalty.services.ledger import points_release_due
 from loyalty.services.occasions import birthdays_award, daily_visit_award
@@ -71,3 +73,24 @@ def award_daily_visit(user_id: int, day: str) -> None:
 def notify_early_access() -> int:
     """Beat: tell members a drop opened to them, once per member and drop."""
     return early_access_notify_due()
+
+
+@shared_task(acks_late=True, ignore_result=True, soft_time_limit=240, time_limit=300)
+def remind_expiring_points() -> int:
+    """Beat (daily): members whose points expire soon are told, once per idle spell."""
+    try:
+        return expiry_reminders_send()
+    except SoftTimeLimitExceeded:
+        # The running batch rolled back; another run goes on from there.
+        remind_expiring_points.delay()
+        return 0
+
+
+@shared_task(acks_late=True, ignore_result=True, soft_time_limit=240, time_limit=300)
+def expire_points() -> int:
+    """Beat (daily): idle members' available points expire (once, however many run)."""
+    try:
+        return points_expire_due()
+    except SoftTimeLimitExceeded:
+        expire_points.delay()
+        return 0

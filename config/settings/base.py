@@ -548,6 +548,13 @@ CELERY_BEAT_SCHEDULE = {
     },
     "prune-board-scores": {"task": "loyalty.tasks.prune_board_scores", "schedule": 86400.0},
     "expire-tiers": {"task": "loyalty.tasks.expire_tiers", "schedule": 86400.0},
+    # Daily; a member is reminded once per idle spell and their points
+    # expire once, so a repeated or missed run changes nothing.
+    "remind-expiring-points": {
+        "task": "loyalty.tasks.remind_expiring_points",
+        "schedule": 86400.0,
+    },
+    "expire-points": {"task": "loyalty.tasks.expire_points", "schedule": 86400.0},
     "release-due-points": {
         "task": "loyalty.tasks.release_due_points",
         "schedule": 3600.0,

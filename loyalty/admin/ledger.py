@@ -8,11 +8,12 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.exceptions import ApplicationError
+from loyalty.admin.reports import liability_view
 from loyalty.models import Award, LedgerEntry, PointsAccount, ProgramSettings
 from loyalty.services.ledger import points_adjust
 
@@ -40,6 +41,14 @@ class LedgerEntryAdmin(ReadOnlyAdmin):
     list_select_related = ("user",)
     date_hierarchy = "created_at"
     show_full_result_count = False
+
+    def get_urls(self):
+        # The liability report lives beside the ledger it sums up:
+        # /admin/loyalty/ledgerentry/liability/.
+        report = self.admin_site.admin_view(
+            lambda request: liability_view(request, admin_site=self.admin_site)
+        )
+        return [path("liability/", report, name="loyalty_liability"), *super().get_urls()]
 
 
 @admin.register(Award)
@@ -82,6 +91,7 @@ class PointsAccountAdmin(admin.ModelAdmin):
         "debt",
         "earned_total",
         "last_activity_at",
+        "expiry_reminded_at",
         "created_at",
         "updated_at",
     )

@@ -20,9 +20,17 @@ def _example(name: str, value) -> OpenApiExample:
     return OpenApiExample(name, value=value, response_only=True, status_codes=["200"])
 
 
+@extend_schema_serializer(component_name="PointsExpiring")
+class ExpiringSerializer(serializers.Serializer):
+    points = serializers.IntegerField(help_text="Available points that will expire.")
+    on = serializers.DateField(help_text="The day they expire (the shop's time zone).")
+
+
 class BalanceApi(APIView):
     """The member's points: available to spend, pending (purchase points in
-    their return window) and owed (taken back beyond the balance)."""
+    their return window) and owed (taken back beyond the balance); and, once
+    the member is due a reminder, the available points that expire and when
+    (earning or spending any points keeps them)."""
 
     permission_classes = [IsAuthenticated]
 
@@ -37,6 +45,10 @@ class BalanceApi(APIView):
             help_text="What the available points take off an order.",
         )
         point_value = serializers.DecimalField(max_digits=12, decimal_places=4)
+        expiring = ExpiringSerializer(
+            allow_null=True,
+            help_text="Null unless the member's points expire soon (a reminder is due).",
+        )
 
     @extend_schema(
         responses={200: OutputSerializer, **AUTH_ERRORS},
@@ -49,8 +61,20 @@ class BalanceApi(APIView):
                     "owed": 0,
                     "worth": "12500.00",
                     "point_value": "10.0000",
+                    "expiring": None,
                 },
-            )
+            ),
+            _example(
+                "Points about to expire",
+                {
+                    "available": 400,
+                    "pending": 0,
+                    "owed": 0,
+                    "worth": "4000.00",
+                    "point_value": "10.0000",
+                    "expiring": {"points": 400, "on": "2027-01-15"},
+                },
+            ),
         ],
     )
     def get(self, request):
@@ -63,6 +87,11 @@ class BalanceApi(APIView):
                     "owed": overview.balance.debt,
                     "worth": overview.value,
                     "point_value": overview.point_value,
+                    "expiring": (
+                        {"points": overview.expiry.points, "on": overview.expiry.on}
+                        if overview.expiry is not None
+                        else None
+                    ),
                 }
             ).data
         )

@@ -70,7 +70,13 @@ class PointsAccount(models.Model):
     earned_total = models.IntegerField(
         _("points earned, net of reversals"), default=0, help_text=_("All time.")
     )
+    # Earning or spending (loyalty.services.ledger: `save(activity=True)`);
+    # points expire after ProgramSettings.expiry_months without it.
     last_activity_at = models.DateTimeField(_("last activity"), null=True, blank=True)
+    # When the member was reminded that their points expire: a reminder after
+    # the last activity covers the current idle spell; an expiry clears it
+    # (loyalty.selectors.expiry).
+    expiry_reminded_at = models.DateTimeField(_("reminded of expiry"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -87,6 +93,14 @@ class PointsAccount(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(debt__gte=0), name="loyalty_account_debt_not_negative"
+            ),
+        ]
+        indexes = [
+            # The expiry tasks look only at accounts holding points.
+            models.Index(
+                fields=["last_activity_at"],
+                condition=Q(available__gt=0),
+                name="loyalty_account_idle",
             ),
         ]
 

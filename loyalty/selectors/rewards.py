@@ -6,10 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.utils import timezone
+
 from core.money import format_money
 from loyalty.balance_cache import balances
 from loyalty.models import LedgerEntry, MemberBadge, PointsAccount, ProgramSettings
 from loyalty.selectors.badges import ChallengeProgress, badge_catalogue, badges_of, challenges_for
+from loyalty.selectors.expiry import ExpiryNotice, ExpiryTerms, expiry_notice
 from loyalty.selectors.ledger import Balance, balance_of, history_of
 
 HISTORY_ON_PAGE = 10
@@ -38,6 +41,8 @@ class RewardsOverview:
     catalogue: list = field(default_factory=list)  # every badge, with `held`
     challenges: list[ChallengeProgress] = field(default_factory=list)
     last_activity_at: object = None
+    # "N points expire on <date>", once a reminder is due (None otherwise).
+    expiry: ExpiryNotice | None = None
 
     @property
     def value_text(self) -> str:
@@ -80,4 +85,10 @@ def rewards_overview(*, user) -> RewardsOverview:
         catalogue=catalogue,
         challenges=challenges_for(user_id=user.pk),
         last_activity_at=account.last_activity_at if account is not None else None,
+        expiry=expiry_notice(
+            account=account,
+            terms=ExpiryTerms.of(program),
+            now=timezone.now(),
+            staff=user.is_staff,
+        ),
     )
