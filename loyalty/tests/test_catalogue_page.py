@@ -284,7 +284,7 @@ def test_my_rewards_lists_ready_used_and_expired_codes_with_the_order(
     html = client.get(CATALOGUE).content.decode()
 
     # then
-    rows = re.findall(r'<tr class="is-(\w+)[^"]*">\s*<td><code[^>]*>([^<]+)</code>', html)
+    rows = re.findall(r'<tr class="is-(\w+)[^"]*">\s*<td[^>]*><code[^>]*>([^<]+)</code>', html)
     assert {code: state for state, code in rows} == {
         used.code: "used",
         expired.code: "expired",
