@@ -31,6 +31,14 @@ USER_ANONYMISE = "user_anonymise"  # fn(user) -> None, minimise personal data of
 #         "data": dict} | None              what it would take off `subtotal`
 #         (Decimal) for the shopper's `choice` (a string from the checkout
 #         form or the API's "adjustments" object; "" when none was made)
+#   takes_shipping: bool                    (optional, default False)
+#         True: quote() and field() are also given `shipping` (Decimal: the
+#         chosen method's cost after the coupon and after what providers
+#         before it took off the shipping), and quote()'s answer may say
+#         "off": "shipping" to take its amount off the shipping instead of
+#         the goods (capped at `shipping`; it never lowers the taxable
+#         amount). The order keeps the method's cost as its shipping_total
+#         and lists the amount as a discount line, like any adjustment.
 #   apply(*, order_id, user_id, amount, data) -> dict | None
 #         called inside the transaction that creates the order; raise
 #         core.exceptions.ApplicationError to refuse (the checkout then fails
@@ -38,7 +46,7 @@ USER_ANONYMISE = "user_anonymise"  # fn(user) -> None, minimise personal data of
 #   release(*, order_id, user_id, amount, data, reason) -> None
 #         called inside the cancel/refund transaction with the amount to give
 #         back (all of it, or a refund's pro rata share), once per release
-#   field(*, user, subtotal, choice) -> dict | None   (optional)
+#   field(*, user, subtotal, choice[, shipping]) -> dict | None   (optional)
 #         how the checkout page asks for the choice: {"label": str,
 #         "help": str, "error": str, "type": "number" | "text", "value": str,
 #         "min"/"max": int | None, "disabled": bool, "toggle": {"value": str,

@@ -20,6 +20,7 @@ class LoyaltyConfig(AppConfig):
         from loyalty.admin.reports import member_admin_panels
         from loyalty.header import points_header_item
         from loyalty.marks import member_marks
+        from loyalty.profile import profile_sections
         from loyalty.selectors.early_access import early_access_product_ids
         from loyalty.selectors.rules import content_incentivised
         from loyalty.services import badges, leaderboards, tiers  # noqa: F401
@@ -28,6 +29,7 @@ class LoyaltyConfig(AppConfig):
 
         notifications.register_kinds()
         hooks.register(hooks.MEMBER_MARKS, member_marks)
+        hooks.register(hooks.PROFILE_SECTIONS, profile_sections)
         hooks.register(hooks.HEADER_ITEMS, points_header_item)
         hooks.register(hooks.CONTENT_INCENTIVISED, content_incentivised)
         hooks.register(hooks.PRODUCT_EARLY_ACCESS, early_access_product_ids)

@@ -12,6 +12,13 @@ MARKS_SECONDS = 3600
 marks = StampedCache("loyalty:marks", MARKS_SECONDS)
 
 
+def profile_sections_cache(language: str) -> StampedCache:
+    """The tier and badges on a member's public profile, rendered in
+    `language`. They show what the marks show, so they share the marks'
+    stamps: every change that reads the marks again reads these again."""
+    return StampedCache("loyalty:marks", MARKS_SECONDS, value_prefix=f"loyalty:profile:{language}")
+
+
 def marks_changed(*, user_id: int) -> None:
     """The member's tier or badges changed: read them again after the commit."""
     marks.changed(user_id=user_id)

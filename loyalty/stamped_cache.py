@@ -27,13 +27,17 @@ from django.db import transaction
 
 
 class StampedCache:
-    def __init__(self, prefix: str, timeout: int) -> None:
+    def __init__(self, prefix: str, timeout: int, *, value_prefix: str | None = None) -> None:
+        """`value_prefix` (default `prefix`) names the stored figures apart
+        from the stamps: caches with one `prefix` and different value
+        prefixes keep different figures that one change() orphans alike."""
         self.prefix = prefix
+        self.value_prefix = value_prefix or prefix
         self.timeout = timeout
         self.generation_key = f"{prefix}:generation"
 
     def _value_key(self, user_id: int) -> str:
-        return f"{self.prefix}:{user_id}"
+        return f"{self.value_prefix}:{user_id}"
 
     def _stamp_key(self, user_id: int) -> str:
         return f"{self.prefix}:stamp:{user_id}"

@@ -4,7 +4,7 @@ language's value, falling back to English when the translation is empty."""
 
 from modeltranslation.translator import TranslationOptions, register
 
-from loyalty.models import Badge, Challenge, Tier
+from loyalty.models import Badge, Challenge, Reward, Tier
 
 
 @register(Tier)
@@ -19,4 +19,9 @@ class BadgeTranslation(TranslationOptions):
 
 @register(Challenge)
 class ChallengeTranslation(TranslationOptions):
+    fields = ("name", "description")
+
+
+@register(Reward)
+class RewardTranslation(TranslationOptions):
     fields = ("name", "description")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from modeltranslation.admin import TranslationAdmin
 
-from loyalty.marks_cache import MarksEditedAdminMixin
+from loyalty.marks_cache import MarksEditedAdminMixin, marks_changed
 from loyalty.models import Badge, Challenge, ChallengeCompletion, MemberBadge
 
 
@@ -29,6 +29,22 @@ class MemberBadgeAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None) -> bool:
         return False
+
+    # A badge given or taken back here shows (or no longer shows) next to
+    # the member's name and on their profile.
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        marks_changed(user_id=obj.user_id)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        marks_changed(user_id=obj.user_id)
+
+    def delete_queryset(self, request, queryset):
+        user_ids = set(queryset.values_list("user_id", flat=True))
+        super().delete_queryset(request, queryset)
+        for user_id in user_ids:
+            marks_changed(user_id=user_id)
 
 
 @admin.register(Challenge)

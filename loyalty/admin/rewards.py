@@ -4,13 +4,14 @@ bought (read-only: only the program writes them)."""
 from __future__ import annotations
 
 from django.contrib import admin
+from modeltranslation.admin import TranslationAdmin
 
 from loyalty.admin.ledger import ReadOnlyAdmin
 from loyalty.models import Reward, RewardRedemption
 
 
 @admin.register(Reward)
-class RewardAdmin(admin.ModelAdmin):
+class RewardAdmin(TranslationAdmin):
     list_display = (
         "name",
         "kind",
@@ -19,6 +20,7 @@ class RewardAdmin(admin.ModelAdmin):
         "stock",
         "bought_count",
         "limit_per_member",
+        "valid_days",
         "starts_at",
         "ends_at",
         "is_active",
@@ -30,7 +32,16 @@ class RewardAdmin(admin.ModelAdmin):
 
 @admin.register(RewardRedemption)
 class RewardRedemptionAdmin(ReadOnlyAdmin):
-    list_display = ("code", "reward", "user", "points", "status", "order_id", "created_at")
+    list_display = (
+        "code",
+        "reward",
+        "user",
+        "points",
+        "status",
+        "order_number",
+        "expires_at",
+        "created_at",
+    )
     list_filter = ("status", "reward", "created_at")
-    search_fields = ("code", "user__email", "user__display_name", "reward__name")
+    search_fields = ("code", "order_number", "user__email", "user__display_name", "reward__name")
     list_select_related = ("reward", "user")

@@ -40,8 +40,9 @@ def badge_give(*, user_id: int, badge: Badge, note: str = "") -> MemberBadge | N
     except IntegrityError:
         return None
     notifications.notify_badge(held)
-    if badge.show_next_to_name:
-        marks_changed(user_id=user_id)
+    # The public profile lists every badge, the marks only some: both are
+    # read again (they share the stamps).
+    marks_changed(user_id=user_id)
     return held
 
 

@@ -24,32 +24,52 @@ logger = logging.getLogger(__name__)
 ZERO = Decimal("0")
 
 
+OFF_GOODS = "goods"
+OFF_SHIPPING = "shipping"
+
+
 @dataclass
 class QuotedAdjustment:
     code: str
     label: str
     amount: Decimal
     data: dict = field(default_factory=dict)
+    # What it comes off: the goods, or (a provider that takes_shipping) the
+    # shipping cost.
+    off: str = OFF_GOODS
 
 
 def adjustment_providers() -> dict[str, object]:
     return {provider.code: provider for provider in hooks.get_hooks(hooks.CHECKOUT_ADJUSTMENTS)}
 
 
+def _takes_shipping(provider) -> bool:
+    return bool(getattr(provider, "takes_shipping", False))
+
+
 def adjustments_quote(
-    *, user, subtotal: Decimal, choices: dict[str, str] | None
+    *, user, subtotal: Decimal, choices: dict[str, str] | None, shipping: Decimal = ZERO
 ) -> list[QuotedAdjustment]:
     """What each provider would take off `subtotal` (what is left after the
-    coupon) for what the shopper chose. The amounts together never exceed
-    `subtotal`: an order cannot go below zero."""
+    coupon) for what the shopper chose, or off `shipping` (the method's cost
+    after the coupon) for a provider that takes_shipping. The amounts off
+    the goods together never exceed `subtotal`, those off the shipping never
+    `shipping`: an order cannot go below zero."""
     choices = choices or {}
     quoted: list[QuotedAdjustment] = []
-    left = subtotal
+    left, shipping_left = subtotal, shipping
     for code, provider in adjustment_providers().items():
-        answer = provider.quote(user=user, subtotal=left, choice=str(choices.get(code, "")))
+        asked = {"user": user, "subtotal": left, "choice": str(choices.get(code, ""))}
+        if _takes_shipping(provider):
+            asked["shipping"] = shipping_left
+        answer = provider.quote(**asked)
         if not answer:
             continue
-        amount = min(quantize(Decimal(str(answer["amount"]))), left)
+        off = OFF_SHIPPING if answer.get("off") == OFF_SHIPPING else OFF_GOODS
+        if off == OFF_SHIPPING and not _takes_shipping(provider):
+            off = OFF_GOODS
+        cap = shipping_left if off == OFF_SHIPPING else left
+        amount = min(quantize(Decimal(str(answer["amount"]))), cap)
         if amount <= 0:
             continue
         quoted.append(
@@ -58,27 +78,46 @@ def adjustments_quote(
                 label=str(answer["label"])[:200],
                 amount=amount,
                 data=dict(answer.get("data") or {}),
+                off=off,
             )
         )
-        left -= amount
+        if off == OFF_SHIPPING:
+            shipping_left -= amount
+        else:
+            left -= amount
     return quoted
 
 
 def adjustment_fields(
-    *, user, subtotal: Decimal, choices: dict[str, str] | None, quoted: list[QuotedAdjustment]
+    *,
+    user,
+    subtotal: Decimal,
+    choices: dict[str, str] | None,
+    quoted: list[QuotedAdjustment],
+    shipping: Decimal = ZERO,
 ) -> list[dict]:
     """What the checkout page asks for each provider that has a `field`,
-    each told the subtotal it was quoted on (what the ones before it left)."""
+    each told the subtotal (and, if it takes_shipping, the shipping) it was
+    quoted on: what the ones before it left."""
     choices = choices or {}
-    taken = {adjustment.code: adjustment.amount for adjustment in quoted}
+    taken = {adjustment.code: adjustment for adjustment in quoted}
     fields = []
-    left = subtotal
+    left, shipping_left = subtotal, shipping
     for code, provider in adjustment_providers().items():
         ask = getattr(provider, "field", None)
-        spec = ask(user=user, subtotal=left, choice=str(choices.get(code, ""))) if ask else None
+        spec = None
+        if ask:
+            asked = {"user": user, "subtotal": left, "choice": str(choices.get(code, ""))}
+            if _takes_shipping(provider):
+                asked["shipping"] = shipping_left
+            spec = ask(**asked)
         if spec:
             fields.append({**spec, "code": code, "name": f"adjustment-{code}"})
-        left -= taken.get(code, ZERO)
+        adjustment = taken.get(code)
+        if adjustment is not None and adjustment.off == OFF_SHIPPING:
+            shipping_left -= adjustment.amount
+        elif adjustment is not None:
+            left -= adjustment.amount
     return fields
 
 

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from core.exceptions import ApplicationError
 from core.money import format_money, quantize
 from shop.models import Coupon, CouponRedemption, Order, ShippingMethod, Variant
-from shop.services.adjustments import adjustments_quote
+from shop.services.adjustments import OFF_SHIPPING, adjustments_quote
 
 ZERO = Decimal("0")
 
@@ -166,21 +166,28 @@ def quote_build(
             shipping = ZERO
         if discount:
             quote.discounts.append((coupon.code, discount))
-    # What other apps take off (loyalty points) comes in through a hook.
+    # What other apps take off (loyalty points, a reward) comes in through a
+    # hook: off the goods, or off the shipping (never taxed). The shipping
+    # total stays the method's cost; what came off it is a discount line.
     quote.adjustments = adjustments_quote(
-        user=user, subtotal=subtotal - discount, choices=adjustment_choices
+        user=user, subtotal=subtotal - discount, choices=adjustment_choices, shipping=shipping
     )
+    shipping_off = ZERO
     for adjustment in quote.adjustments:
-        discount += adjustment.amount
+        if adjustment.off == OFF_SHIPPING:
+            shipping_off += adjustment.amount
+        else:
+            discount += adjustment.amount
         quote.discounts.append((adjustment.label, adjustment.amount))
 
     taxable = subtotal - discount
     if settings.SHOP_PRICES_INCLUDE_TAX:
         tax = quantize(taxable * tax_rate() / (1 + tax_rate()))
-        total = taxable + shipping
+        total = taxable + shipping - shipping_off
     else:
         tax = quantize(taxable * tax_rate())
-        total = taxable + tax + shipping
+        total = taxable + tax + shipping - shipping_off
+    discount += shipping_off
     quote.discount_total = quantize(discount)
     quote.shipping_total = quantize(shipping)
     quote.tax_total = tax

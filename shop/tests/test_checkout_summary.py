@@ -352,3 +352,44 @@ def test_guest_checkout_says_what_it_asks_for(client, methods):
     assert "we only need your email" not in body.lower()
     assert "just your email for the order" in body
     assert "an address to ship to" in body
+
+
+class FreeShipping(Points):
+    """A provider that takes_shipping: the shopper's code takes the shipping off."""
+
+    code = "free"
+    takes_shipping = True
+
+    def __init__(self) -> None:
+        self.asked: list[Decimal] = []
+
+    def quote(self, *, user, subtotal, choice, shipping):
+        if choice != "FREE":
+            return None
+        return {"label": "Free shipping", "amount": shipping, "off": "shipping"}
+
+    def field(self, *, user, subtotal, choice, shipping):
+        self.asked.append(shipping)
+        return {"label": "Reward code", "help": "", "error": "", "type": "text", "value": choice}
+
+
+def test_the_summary_and_the_order_take_the_chosen_methods_shipping_off(client, methods):
+    # given a cart of 200,000 sent by JNE Reguler (18,000)
+    _fill_cart(client, _variant("100000"), 2)
+    data = {**_form(client, shipping_method=methods["flat"].pk), "adjustment-free": "FREE"}
+    provider = FreeShipping()
+    with hooks.registered(hooks.CHECKOUT_ADJUSTMENTS, provider):
+        # when the shopper enters the code
+        page = client.post(reverse("shop:checkout"), {**data, "action": "update_summary"})
+        summary = _summary(client, data)
+        placed = client.post(reverse("shop:checkout"), {**data, "action": "place_order"})
+
+    # then the field was told the shipping, the summary and the order agree
+    assert provider.asked and provider.asked[-1] == Decimal("18000")
+    assert page.status_code == 200
+    body = summary.content.decode()
+    assert "Discount (Free shipping)" in body and "Shipping (JNE Reguler)" in body
+    assert _shown_total(summary) == "Rp\N{NO-BREAK SPACE}200,000"
+    assert placed.status_code == 302
+    order = Order.objects.get()
+    assert (order.shipping_total, order.total) == (Decimal("18000"), Decimal("200000"))

@@ -357,3 +357,113 @@ def test_without_a_discount_hook_nothing_changes(variant, shipping, monkeypatch)
     assert quote.discounts == []
     assert quote.discount_total == Decimal("0")
     assert quote.total == Decimal("215000")
+
+
+class _ShippingProvider(_Provider):
+    """A provider that takes_shipping (a free-shipping reward): told the
+    shipping cost, it answers "off": "shipping"."""
+
+    takes_shipping = True
+
+    def quote(self, *, user, subtotal, choice, shipping):
+        self.seen.append((subtotal, shipping))
+        return self.answer(subtotal, shipping) if callable(self.answer) else self.answer
+
+
+@pytest.mark.parametrize("prices_include_tax", [True, False])
+def test_an_amount_off_the_shipping_leaves_the_goods_and_their_tax_alone(
+    variant, shipping, settings, prices_include_tax
+):
+    # given a free-shipping provider first and a points provider after it
+    settings.SHOP_PRICES_INCLUDE_TAX = prices_include_tax
+    free = _ShippingProvider(
+        "free", lambda subtotal, shipping: {"label": "Free", "amount": shipping, "off": "shipping"}
+    )
+    points = _Provider("points", {"label": "Points", "amount": Decimal("5000")})
+    without = _quote(variant, shipping)
+
+    # when
+    with (
+        hooks.registered(hooks.CHECKOUT_ADJUSTMENTS, free, order=1),
+        hooks.registered(hooks.CHECKOUT_ADJUSTMENTS, points, order=2),
+    ):
+        quote = _quote(variant, shipping)
+
+    # then the shipping comes off, the points still see all the goods
+    assert free.seen == [(Decimal("200000"), Decimal("15000"))]
+    assert points.seen[0][1] == Decimal("200000")
+    assert [(a.code, a.off, a.amount) for a in quote.adjustments] == [
+        ("free", "shipping", Decimal("15000")),
+        ("points", "goods", Decimal("5000")),
+    ]
+    assert quote.discounts == [("Free", Decimal("15000")), ("Points", Decimal("5000"))]
+    # the order keeps what shipping costs, and lists what came off it
+    assert quote.shipping_total == Decimal("15000")
+    assert quote.discount_total == Decimal("20000")
+    # only the points lower the tax
+    points_only = None
+    with hooks.registered(hooks.CHECKOUT_ADJUSTMENTS, points):
+        points_only = _quote(variant, shipping)
+    assert quote.tax_total == points_only.tax_total < without.tax_total
+    assert quote.total == points_only.total - Decimal("15000")
+
+
+def test_an_amount_off_the_shipping_is_capped_at_the_shipping_and_a_free_coupon_leaves_none(
+    variant, shipping
+):
+    greedy = _ShippingProvider("free", {"label": "Free", "amount": "999999", "off": "shipping"})
+    free_coupon = CouponFactory(kind=Coupon.Kind.FREE_SHIPPING)
+
+    with hooks.registered(hooks.CHECKOUT_ADJUSTMENTS, greedy):
+        capped = _quote(variant, shipping)
+        after_coupon = _quote(variant, shipping, free_coupon)
+
+    assert [a.amount for a in capped.adjustments] == [Decimal("15000")]
+    assert capped.total == Decimal("200000")
+    # the coupon made the shipping free: the provider is told 0 and takes nothing
+    assert greedy.seen[-1] == (Decimal("200000"), Decimal("0"))
+    assert after_coupon.adjustments == []
+    assert after_coupon.total == Decimal("200000")
+
+
+def test_a_provider_that_does_not_take_shipping_is_asked_as_before(variant, shipping):
+    # given a provider written before the shipping existed in the contract,
+    # answering "off": "shipping" all the same
+    old = _Provider("old", {"label": "Old", "amount": Decimal("5000"), "off": "shipping"})
+
+    # when (its quote() takes no `shipping`: a TypeError if it were passed)
+    with hooks.registered(hooks.CHECKOUT_ADJUSTMENTS, old):
+        quote = _quote(variant, shipping)
+
+    # then its amount comes off the goods, as it always did
+    assert [(a.off, a.amount) for a in quote.adjustments] == [("goods", Decimal("5000"))]
+    assert quote.total == Decimal("210000")
+
+
+def test_an_order_with_free_shipping_from_a_provider_keeps_the_line_and_its_totals(
+    variant, shipping
+):
+    free = _ShippingProvider(
+        "free", lambda subtotal, shipping: {"label": "Free", "amount": shipping, "off": "shipping"}
+    )
+    cart = cart_for_session(session_key="s-free")
+    cart_add(cart=cart, variant_id=variant.pk, quantity=2)
+
+    with hooks.registered(hooks.CHECKOUT_ADJUSTMENTS, free):
+        order = checkout_place_order(
+            cart=cart,
+            user=None,
+            email="buyer@example.com",
+            shipping_address=ADDRESS,
+            shipping_method_id=shipping.pk,
+            payment_gateway="bank_transfer",
+        )
+
+    assert (order.subtotal, order.shipping_total, order.discount_total, order.total) == (
+        Decimal("200000"),
+        Decimal("15000"),
+        Decimal("15000"),
+        Decimal("200000"),
+    )
+    assert order.coupon_discount == Decimal("0")
+    assert [(a.code, a.amount) for a in order.adjustments.all()] == [("free", Decimal("15000"))]

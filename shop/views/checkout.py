@@ -297,6 +297,7 @@ def _adjustment_fields(request, summary: CheckoutSummary) -> list[dict]:
         subtotal=quote.subtotal - (quote.discount_total - taken),
         choices=_adjustment_choices(request),
         quoted=quote.adjustments,
+        shipping=quote.shipping_total,
     )
 
 
