@@ -50,7 +50,7 @@ class OrderPaid(DomainEvent, name="shop.order_paid"):
     #   "line_total"}] and [{"code", "label", "amount", "released_amount"}]
     lines: list[dict] = field(default_factory=list)
     adjustments: list[dict] = field(default_factory=list)
-    shipping: str = "0.00"  # the shipping part of `total`
+    shipping: str = "0.00"  # the shipping part of `total` (what was paid for it)
 
 
 @dataclass(frozen=True, kw_only=True)

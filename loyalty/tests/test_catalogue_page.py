@@ -388,6 +388,10 @@ def test_a_free_shipping_code_takes_the_orders_shipping_off(client):
     assert order.coupon_discount == Decimal("0")
     redemption.refresh_from_db()
     assert (redemption.status, redemption.order_amount) == (RedemptionStatus.USED, Decimal("18000"))
+    # ...and nothing was paid for shipping, so the order's points are on all of it
+    from shop.services.adjustments import shipping_paid
+
+    assert shipping_paid(order) == Decimal("0")
 
 
 def test_a_free_shipping_reward_with_a_value_takes_up_to_it_and_keeps_the_minimum(client):

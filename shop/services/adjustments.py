@@ -146,7 +146,11 @@ def adjustments_apply(*, order: Order, quoted: list[QuotedAdjustment]) -> list[O
                 code=adjustment.code,
                 label=adjustment.label,
                 amount=adjustment.amount,
-                data={**adjustment.data, **(kept or {})},
+                data={
+                    **adjustment.data,
+                    **(kept or {}),
+                    **({"off": OFF_SHIPPING} if adjustment.off == OFF_SHIPPING else {}),
+                },
             )
         )
     return OrderAdjustment.objects.bulk_create(rows)
@@ -187,6 +191,16 @@ def adjustments_release(*, order: Order, refunded: Decimal | None = None, reason
         )
         adjustment.released_amount += amount
         adjustment.save(update_fields=["released_amount"])
+
+
+def shipping_paid(order: Order) -> Decimal:
+    """The shipping cost less what adjustments took off it (a free-shipping
+    reward): what the shopper paid for shipping."""
+    off = sum(
+        (a.amount for a in order.adjustments.all() if a.data.get("off") == OFF_SHIPPING),
+        ZERO,
+    )
+    return max(order.shipping_total - off, ZERO)
 
 
 def adjustment_lines(order: Order) -> list[dict]:

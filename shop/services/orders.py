@@ -27,7 +27,7 @@ from shop.models import (
     WebhookReceipt,
 )
 from shop.payments.base import PaymentResult
-from shop.services.adjustments import adjustment_lines, adjustments_release
+from shop.services.adjustments import adjustment_lines, adjustments_release, shipping_paid
 from shop.services.order_events import order_event_lines, order_next_sequence
 from shop.services.stock import stock_commit, stock_release, stock_restock
 
@@ -146,7 +146,7 @@ def order_mark_paid(*, order_id: int, payment_reference: str = "", actor=None) -
             sequence=order_next_sequence(order),
             lines=order_event_lines(order),
             adjustments=adjustment_lines(order),
-            shipping=events.money(order.shipping_total),
+            shipping=events.money(shipping_paid(order)),
         )
     )
     return order
