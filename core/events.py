@@ -272,12 +272,17 @@ def publish(event: DomainEvent) -> None:
             return
         # With OUTBOX_ENQUEUE_ON_PUBLISH off (high volume), no task per event:
         # the deliveries are due at once and the relay sends them in batches.
-        # Nor for a quiet one: seed_demo delivers its own events (the relay
-        # any it left), instead of one task each for the worker to log.
+        # Nor for a quiet one: seed_demo delivers its own events once its
+        # seeders have run, instead of one task each for the worker to log.
+        # A running worker's relay leaves them to it for a lease (delivered
+        # while the next seeders' transactions are open, they deadlock with
+        # them) and sends any it left after that.
         enqueue = settings.OUTBOX_ENQUEUE_ON_PUBLISH and not is_quiet()
         first_attempt = timezone.now()
         if enqueue:
             first_attempt += timedelta(seconds=settings.OUTBOX_RETRY_BASE_SECONDS)
+        elif is_quiet():
+            first_attempt += timedelta(seconds=settings.OUTBOX_LEASE_SECONDS)
         OutboxDelivery.objects.bulk_create(
             [
                 OutboxDelivery(event=outbox_event, handler=name, next_attempt_at=first_attempt)

@@ -70,6 +70,11 @@ PRODUCT_CARDS = "product_cards"
 # launch of each published product among these ids (None: launched with no
 # date). One query. The first provider registered wins.
 PRODUCT_LAUNCHES = "product_launches"
+# fn(*, limit: int) -> list[int]: the ids of the published products whose
+# public launch is still to come, soonest launch first, at most `limit`, for
+# apps that open products early without reading the shop's tables (loyalty's
+# demo drop). One query. The first provider registered wins.
+UPCOMING_PRODUCTS = "upcoming_products"
 FOR_YOU_PRODUCTS = "for_you_products"  # fn(user, limit) -> list[product ids] for the home page
 # fn() -> {"rating_avg": Expression, "rating_count": Expression}: SQL over the
 # product's reviews, correlated by OuterRef("pk") to a shop.Product queryset

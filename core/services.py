@@ -120,6 +120,33 @@ def outbox_deliver_events(*, event_ids: Sequence[uuid.UUID | str], also_fresh: i
     return delivered
 
 
+def outbox_deliver_quiet(*, batch_size: int = 100) -> int:
+    """Deliver every quiet event (demo data, core.events.quiet) whose
+    deliveries were never tried, oldest first, in batches of `batch_size`
+    events; returns how many deliveries succeeded. Quiet events are not handed
+    to the broker when published: `manage.py seed_demo` delivers them itself
+    (the relay takes any it leaves)."""
+    delivered = 0
+    while True:
+        event_ids = list(
+            OutboxDelivery.objects.filter(
+                status=OutboxDelivery.Status.PENDING, attempts=0, event__quiet=True
+            )
+            .values("event_id")
+            .annotate(first=Min("pk"))
+            .order_by("first")
+            .values_list("event_id", flat=True)[:batch_size]
+        )
+        if not event_ids:
+            return delivered
+        done = outbox_deliver_events(event_ids=event_ids)
+        delivered += done
+        if not done:
+            # Every one was claimed elsewhere (a worker's relay) or failed:
+            # what is left waits for its lease or backoff, not for this loop.
+            return delivered
+
+
 def outbox_delivery_attempt(*, delivery_id: int) -> bool:
     """Claim and run one delivery, if it is attemptable and not being
     handled elsewhere."""

@@ -13,6 +13,7 @@ class LoyaltyConfig(AppConfig):
         # (core imports handlers.py modules only).
         from core import hooks
         from loyalty import (
+            demo,
             notifications,
             receivers,  # noqa: F401
             tier_handlers,  # noqa: F401
@@ -38,3 +39,9 @@ class LoyaltyConfig(AppConfig):
         # what is left.
         hooks.register(hooks.CHECKOUT_ADJUSTMENTS, reward_at_checkout, order=10)
         hooks.register(hooks.CHECKOUT_ADJUSTMENTS, points_at_checkout, order=20)
+        # Demo data: the program before the shop's orders (order 10), the
+        # shoppers' points for them after, and for their posts after the
+        # community's (orders 20-50).
+        hooks.register(hooks.DEMO_DATA, demo.seed_program, order=5)
+        hooks.register(hooks.DEMO_DATA, demo.seed_order_points, order=15)
+        hooks.register(hooks.DEMO_DATA, demo.seed_activity, order=90)

@@ -31,9 +31,10 @@ class ShopConfig(AppConfig):
         hooks.register(hooks.USER_ANONYMISE, privacy.user_anonymise)
         # Order updates and back-in-stock alerts in the notification centre.
         notifications.register()
-        # Product cards and launch dates for apps that do not read the
-        # shop's tables (loyalty's early access).
-        from shop.selectors import product_cards_by_id, product_launches
+        # Product cards, launch dates and the products still to launch, for
+        # apps that do not read the shop's tables (loyalty's early access).
+        from shop.selectors import product_cards_by_id, product_launches, upcoming_product_ids
 
         hooks.register(hooks.PRODUCT_CARDS, product_cards_by_id)
         hooks.register(hooks.PRODUCT_LAUNCHES, product_launches)
+        hooks.register(hooks.UPCOMING_PRODUCTS, upcoming_product_ids)

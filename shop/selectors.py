@@ -274,6 +274,17 @@ def product_launches(product_ids: Iterable[int]) -> dict[int, object]:
     return dict(Product.objects.published().filter(pk__in=ids).values_list("pk", "available_from"))
 
 
+def upcoming_product_ids(*, limit: int = 20) -> list[int]:
+    """The UPCOMING_PRODUCTS hook (core/hooks.py): the published products
+    whose public launch is still to come, soonest first. One query."""
+    return list(
+        Product.objects.published()
+        .filter(available_from__gt=timezone.now())
+        .order_by("available_from", "pk")
+        .values_list("pk", flat=True)[: max(limit, 0)]
+    )
+
+
 # ------------------------------------------------------------------ categories
 def category_roots() -> QuerySet[Category]:
     return Category.objects.get_root_nodes().filter(is_active=True)

@@ -778,6 +778,49 @@ def test_without_enqueue_on_publish_the_relay_delivers_new_events_in_batches(
     assert ProbeRecord.objects.filter(event_id__in=[e.event_id for e in pending]).count() == 3
 
 
+def test_quiet_events_are_left_to_seed_demo_which_delivers_them_in_order(subscribers):
+    # given: two events of the demo data, and one of a real shopper's
+    seen: list = []
+    subscribers[ProbePinged.event_type] = {"test.seen": lambda event: seen.append(event.note)}
+    with events.quiet():
+        first, second = ProbePinged(note="first"), ProbePinged(note="second")
+        publish(first)
+        publish(second)
+    loud = OutboxDeliveryFactory(handler="test.seen")
+
+    # then: a running worker's relay leaves the quiet ones alone for a lease
+    assert services.outbox_due_event_ids() == [loud.event_id]
+
+    # when
+    delivered = services.outbox_deliver_quiet()
+
+    # then: the quiet ones are delivered, oldest first; the real one waits
+    assert delivered == 2
+    assert seen == ["first", "second"]
+    assert not OutboxDelivery.objects.filter(
+        event_id__in=[first.event_id, second.event_id], status=OutboxDelivery.Status.PENDING
+    ).exists()
+    loud.refresh_from_db()
+    assert loud.status == OutboxDelivery.Status.PENDING
+    assert loud.attempts == 0
+    assert services.outbox_deliver_quiet() == 0
+
+
+def test_a_quiet_event_seed_demo_left_is_relayed_after_its_lease(subscribers):
+    # given: a demo load that stopped before delivering its events
+    subscribers[ProbePinged.event_type] = {"test.noop": lambda event: None}
+    with events.quiet():
+        left = ProbePinged(note="left")
+        publish(left)
+    assert services.outbox_due_event_ids() == []
+
+    # when: the lease runs out
+    _expire(OutboxDelivery.objects.get(event_id=left.event_id).pk)
+
+    # then
+    assert services.outbox_due_event_ids() == [left.event_id]
+
+
 @pytest.mark.services
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(("group", "transactions"), [(20, 1), (1, 4)])

@@ -6,6 +6,7 @@ buckets and awards)."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -311,16 +312,17 @@ def order_delivered(*, order_id: int, delivered_at: datetime, user_id: int | Non
     ).update(available_at=delivered_at + return_window(), updated_at=timezone.now())
 
 
-def points_release_due(*, now: datetime | None = None, limit: int = 500) -> int:
+def points_release_due(
+    *, now: datetime | None = None, limit: int = 500, user_ids: Iterable[int] | None = None
+) -> int:
     """Make due pending awards available (a beat task). One transaction per
     member, so a long run never holds many locks; returns how many awards
-    were released."""
+    were released. `user_ids`: only these members' awards (the demo data)."""
     now = now or timezone.now()
-    due = list(
-        Award.objects.filter(pending=True, released_at__isnull=True, available_at__lte=now)
-        .order_by("available_at", "pk")
-        .values_list("pk", "user_id")[:limit]
-    )
+    due = Award.objects.filter(pending=True, released_at__isnull=True, available_at__lte=now)
+    if user_ids is not None:
+        due = due.filter(user_id__in=list(user_ids))
+    due = list(due.order_by("available_at", "pk").values_list("pk", "user_id")[:limit])
     released = 0
     for award_id, user_id in due:
         with transaction.atomic():

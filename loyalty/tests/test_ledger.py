@@ -182,6 +182,24 @@ def test_purchase_points_stay_pending_until_the_return_window_after_delivery():
     assert list(ledger_mismatches()) == []
 
 
+def test_a_release_for_some_members_leaves_the_others_points_pending():
+    # given: two members' orders, both delivered a month ago
+    member, other = UserFactory(), UserFactory()
+    delivered_at = timezone.now() - timedelta(days=30)
+    for user, order_id in ((member, 21), (other, 22)):
+        subject = f"order:{order_id}"
+        _award(user, 60, subject=subject, rule="purchase", pending=True, hold_order_id=order_id)
+        order_delivered(order_id=order_id, delivered_at=delivered_at)
+
+    # when
+    released = points_release_due(user_ids=[member.pk])
+
+    # then
+    assert released == 1
+    assert _balance(member) == (60, 0, 0)
+    assert _balance(other) == (0, 60, 0)
+
+
 def test_a_delivery_heard_before_the_payment_still_dates_the_pending_points():
     # given: OrderDelivered handled before OrderPaid's award
     member = UserFactory()

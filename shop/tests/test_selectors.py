@@ -81,6 +81,26 @@ def test_without_an_early_access_hook_an_upcoming_product_has_no_page():
     assert selectors.product_get_for_page(slug="no-such-product") is None
 
 
+def test_upcoming_products_are_the_published_ones_still_to_launch_soonest_first(
+    django_assert_num_queries,
+):
+    # given
+    now = timezone.now()
+    later = ProductFactory(available_from=now + timedelta(days=9))
+    sooner = ProductFactory(available_from=now + timedelta(days=2))
+    ProductFactory(available_from=now + timedelta(days=1), is_published=False)
+    ProductFactory(available_from=now - timedelta(days=1))
+    ProductFactory()
+
+    # when
+    with django_assert_num_queries(1):
+        answer = hooks.call_first(hooks.UPCOMING_PRODUCTS, limit=5)
+
+    # then
+    assert answer == [sooner.pk, later.pk]
+    assert hooks.call_first(hooks.UPCOMING_PRODUCTS, limit=1) == [sooner.pk]
+
+
 def test_category_products_include_descendant_categories():
     # given
     fashion = category_create("Fashion")

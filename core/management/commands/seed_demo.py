@@ -17,8 +17,7 @@ from django.db import transaction
 
 from core import hooks
 from core.events import quiet
-from core.models import OutboxDelivery
-from core.services import outbox_deliver_events
+from core.services import outbox_deliver_quiet
 
 
 class Command(BaseCommand):
@@ -36,7 +35,7 @@ class Command(BaseCommand):
                     with transaction.atomic():
                         seeder(self.stdout)
                     self.stdout.flush()
-                delivered = self._deliver_quiet_events()
+                delivered = outbox_deliver_quiet()
         finally:
             logging.disable(logging.NOTSET)
         if delivered:
@@ -47,16 +46,3 @@ class Command(BaseCommand):
                 f"{time.monotonic() - started:.1f} s)."
             )
         )
-
-    def _deliver_quiet_events(self) -> int:
-        event_ids = list(
-            OutboxDelivery.objects.filter(
-                status=OutboxDelivery.Status.PENDING, attempts=0, event__quiet=True
-            )
-            .values_list("event_id", flat=True)
-            .distinct()
-        )
-        delivered = 0
-        for start in range(0, len(event_ids), 100):
-            delivered += outbox_deliver_events(event_ids=event_ids[start : start + 100])
-        return delivered
