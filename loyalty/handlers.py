@@ -4,4 +4,7 @@ program keeps its handlers in a module of its own, imported here."""
 
 from __future__ import annotations
 
-from loyalty import rule_handlers  # noqa: F401
+from loyalty import (
+    bounty_handlers,  # noqa: F401
+    rule_handlers,  # noqa: F401
+)

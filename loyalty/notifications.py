@@ -17,6 +17,8 @@ BADGE = "loyalty.badge"
 CHALLENGE = "loyalty.challenge"
 TIER_REACHED = "loyalty.tier_reached"
 EARLY_ACCESS = "loyalty.early_access"
+BOUNTY_WON = "loyalty.bounty_won"
+BOUNTY_CLOSED = "loyalty.bounty_closed"
 REWARDS_URL = "/rewards/"
 
 
@@ -24,6 +26,45 @@ def _tier_line(data: dict) -> str:
     return gettext("You reached the %(tier)s tier. Enjoy its perks!") % {
         "tier": data.get("tier", "")
     }
+
+
+def _bounty_won_line(data: dict) -> str:
+    return gettext("You received %(points)s points for your answer to “%(title)s”.") % {
+        "points": data.get("points", ""),
+        "title": data.get("title", ""),
+    }
+
+
+def _bounty_closed_line(data: dict) -> str:
+    values = {"points": data.get("points", ""), "title": data.get("title", "")}
+    outcome = data.get("outcome", "")
+    if outcome in ("accepted", "top_voted"):
+        return (
+            gettext("Your bounty of %(points)s points on “%(title)s” went to an answer.") % values
+        )
+    if outcome == "own_answer":
+        return (
+            gettext(
+                "The accepted answer to “%(title)s” cannot receive your bounty: "
+                "its %(points)s points are back."
+            )
+            % values
+        )
+    if outcome == "no_answer":
+        return (
+            gettext(
+                "Your bounty on “%(title)s” ended without an answer with a vote: "
+                "its %(points)s points are back."
+            )
+            % values
+        )
+    if outcome == "question_removed":
+        return (
+            gettext("“%(title)s” was removed: your bounty's %(points)s points are back.") % values
+        )
+    line = gettext("Your bounty's %(points)s points on “%(title)s” are back.") % values
+    note = data.get("note", "")
+    return f"{line} {note}" if note else line
 
 
 KINDS = [
@@ -51,6 +92,17 @@ KINDS = [
             gettext("Early access: “%(name)s” is open to you before its launch.")
             % {"name": data.get("name", "")}
         ),
+    ),
+    NotificationKind(
+        code=BOUNTY_WON,
+        label=gettext_lazy("Bounties your answers receive"),
+        render=_bounty_won_line,
+    ),
+    NotificationKind(
+        code=BOUNTY_CLOSED,
+        label=gettext_lazy("What became of the bounties you offered"),
+        render=_bounty_closed_line,
+        default=Delivery.WEB,
     ),
     NotificationKind(
         code=TIER_REACHED,
@@ -97,4 +149,30 @@ def notify_tier_reached(*, user_id: int, tier, now: datetime, period: str) -> No
         key=f"loyalty.tier:{tier.pk}:{period_key}",
         data={"tier": str(tier.name)[:120], "tier_id": tier.pk},
         url=REWARDS_URL,
+    )
+
+
+def notify_bounty_won(*, bounty, title: str, url: str) -> None:
+    notify(
+        user_id=bounty.winner_id,
+        kind=BOUNTY_WON,
+        key=f"bounty:{bounty.pk}:won",
+        data={"points": bounty.points, "title": title[:200]},
+        url=url,
+    )
+
+
+def notify_bounty_closed(*, bounty, title: str, url: str) -> None:
+    """The offerer hears where their points went (paid or given back)."""
+    notify(
+        user_id=bounty.offerer_id,
+        kind=BOUNTY_CLOSED,
+        key=f"bounty:{bounty.pk}:closed",
+        data={
+            "points": bounty.points,
+            "title": title[:200],
+            "outcome": bounty.outcome,
+            "note": bounty.note[:300],
+        },
+        url=url,
     )

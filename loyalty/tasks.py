@@ -8,6 +8,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from loyalty.services import badges
+from loyalty.services.bounties import bounties_settle_due
 from loyalty.services.early_access import early_access_notify_due
 from loyalty.services.leaderboards import leaderboards_rebuild
 from loyalty.services.ledger import points_release_due
@@ -64,3 +65,10 @@ def award_daily_visit(user_id: int, day: str) -> None:
 def notify_early_access() -> int:
     """Beat: tell members a drop opened to them, once per member and drop."""
     return early_access_notify_due()
+
+
+@shared_task(name="loyalty.tasks.settle_due_bounties", acks_late=True, ignore_result=True)
+def settle_due_bounties() -> int:
+    """Beat (every 10 minutes): bounties past their deadline are paid to the
+    top-voted answer, or refunded."""
+    return bounties_settle_due()

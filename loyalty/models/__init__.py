@@ -8,6 +8,7 @@ from loyalty.models.badges import (
     ChallengeCompletion,
     MemberBadge,
 )
+from loyalty.models.bounties import Bounty, BountyOutcome, BountyStatus
 from loyalty.models.early_access import DropAudience, EarlyAccessDrop, EarlyAccessNotice
 from loyalty.models.ledger import (
     Area,
@@ -37,6 +38,9 @@ __all__ = [
     "Badge",
     "BadgeCriterion",
     "BadgeLevel",
+    "Bounty",
+    "BountyOutcome",
+    "BountyStatus",
     "Bucket",
     "Challenge",
     "ChallengeCompletion",
