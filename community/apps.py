@@ -25,6 +25,7 @@ class CommunityConfig(AppConfig):
         from community.reading import content_read
         from community.selectors import activity
         from community.selectors.members import profile_activity_register, trust_levels
+        from community.selectors.qa import question_facts, question_top_answer
         from community.selectors.reviews import rating_annotations
         from community.views.landing import home_namespaces, home_section
         from community.views.qa import product_questions_section
@@ -43,6 +44,8 @@ class CommunityConfig(AppConfig):
         hooks.register(hooks.PRODUCT_RATING_ANNOTATIONS, rating_annotations)
         hooks.register(hooks.MEMBER_TRUST_LEVELS, trust_levels)
         hooks.register(hooks.CONTENT_READ, content_read)
+        hooks.register(hooks.QUESTION_FACTS, question_facts)
+        hooks.register(hooks.QUESTION_TOP_ANSWER, question_top_answer)
         hooks.register(hooks.PRODUCT_PAGE_SECTIONS, product_reviews_section, order=20)
         hooks.register(hooks.PRODUCT_PAGE_SECTIONS, product_questions_section, order=30)
         for contributions in (activity.reviews_of, activity.threads_of, activity.answers_of):

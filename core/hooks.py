@@ -121,6 +121,32 @@ CONTENT_READ = "content_read"
 # they may see (an empty list otherwise) and reads in a fixed number of
 # queries. Asked once per render of the page.
 ADMIN_USER_PANELS = "admin_user_panels"
+# fn(question_ids: Iterable[int]) -> {question_id: {"id": int, "author_id": int,
+# "title": str, "url": str (a path on this site), "status": str ("pending",
+# "published", "hidden" or "removed"), "is_public": bool, "is_closed": bool
+# (closed as a duplicate), "accepted_answer_id": int | None,
+# "accepted_answer_author_id": int | None}}: what an app that cannot read the
+# community's tables needs to know of questions (loyalty's bounties). One
+# query for any number of ids; unknown ids are left out. The first provider
+# registered wins.
+QUESTION_FACTS = "question_facts"
+# fn(question_id: int, *, exclude_author_ids: Iterable[int] = ()) ->
+# {"answer_id": int, "author_id": int, "score": int} | None: the question's
+# best-scored published answer (ties: the oldest first), leaving out the
+# answers of these members; None without one. One query. The first provider
+# registered wins.
+QUESTION_TOP_ANSWER = "question_top_answer"
+# fn(*, request, question: dict) -> list of {"code": str, "html": str (safe)}:
+# panels other apps show on a question's page between the question and its
+# answers (loyalty's bounty, with the form to offer one). `question` is the
+# page's question as a QUESTION_FACTS entry, built from what the page has
+# loaded. Asked once per render of the page; the provider fills in the
+# member's own parts.
+QUESTION_PANELS = "question_panels"
+# fn(question_ids: Iterable[int]) -> {question_id: [{"label": str, "title": str}]}:
+# marks shown beside questions in lists (a bounty's "+50"). Asked once per
+# page for all its questions, never once per question (CONVENTIONS §8).
+QUESTION_MARKS = "question_marks"
 DEMO_DATA = "demo_data"  # fn(stdout) -> None, idempotent demo data for `manage.py seed_demo`
 
 _registry: dict[str, list[tuple[int, Callable[..., Any]]]] = defaultdict(list)

@@ -19,6 +19,7 @@ class LoyaltyConfig(AppConfig):
             tier_handlers,  # noqa: F401
         )
         from loyalty.admin.reports import member_admin_panels
+        from loyalty.bounty_cache import question_marks
         from loyalty.header import points_header_item
         from loyalty.marks import member_marks
         from loyalty.profile import profile_sections
@@ -27,6 +28,7 @@ class LoyaltyConfig(AppConfig):
         from loyalty.services import badges, leaderboards, tiers  # noqa: F401
         from loyalty.services.rewards import reward_at_checkout
         from loyalty.services.spending import points_at_checkout
+        from loyalty.views.bounties import question_bounty_panel
 
         notifications.register_kinds()
         hooks.register(hooks.MEMBER_MARKS, member_marks)
@@ -35,6 +37,8 @@ class LoyaltyConfig(AppConfig):
         hooks.register(hooks.CONTENT_INCENTIVISED, content_incentivised)
         hooks.register(hooks.PRODUCT_EARLY_ACCESS, early_access_product_ids)
         hooks.register(hooks.ADMIN_USER_PANELS, member_admin_panels)
+        hooks.register(hooks.QUESTION_PANELS, question_bounty_panel)
+        hooks.register(hooks.QUESTION_MARKS, question_marks)
         # A reward's code comes off first, like a coupon; points pay part of
         # what is left.
         hooks.register(hooks.CHECKOUT_ADJUSTMENTS, reward_at_checkout, order=10)

@@ -5,6 +5,7 @@ program keeps its handlers in a module of its own, imported here."""
 from __future__ import annotations
 
 from loyalty import (
+    bounty_handlers,  # noqa: F401
     reward_handlers,  # noqa: F401
     rule_handlers,  # noqa: F401
 )

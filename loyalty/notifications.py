@@ -18,6 +18,8 @@ CHALLENGE = "loyalty.challenge"
 TIER_REACHED = "loyalty.tier_reached"
 EARLY_ACCESS = "loyalty.early_access"
 POINTS_EXPIRING = "loyalty.points_expiring"
+BOUNTY_WON = "loyalty.bounty_won"
+BOUNTY_CLOSED = "loyalty.bounty_closed"
 REWARDS_URL = "/rewards/"
 
 
@@ -38,6 +40,45 @@ def _expiring_line(data: dict) -> str:
         "%(points)s points expire on %(date)s. Earn or spend any points before then to keep them.",
         points,
     ) % {"points": formats.number_format(points, force_grouping=True), "date": on}
+
+
+def _bounty_won_line(data: dict) -> str:
+    return gettext("You received %(points)s points for your answer to “%(title)s”.") % {
+        "points": data.get("points", ""),
+        "title": data.get("title", ""),
+    }
+
+
+def _bounty_closed_line(data: dict) -> str:
+    values = {"points": data.get("points", ""), "title": data.get("title", "")}
+    outcome = data.get("outcome", "")
+    if outcome in ("accepted", "top_voted"):
+        return (
+            gettext("Your bounty of %(points)s points on “%(title)s” went to an answer.") % values
+        )
+    if outcome == "own_answer":
+        return (
+            gettext(
+                "The accepted answer to “%(title)s” cannot receive your bounty: "
+                "its %(points)s points are back."
+            )
+            % values
+        )
+    if outcome == "no_answer":
+        return (
+            gettext(
+                "Your bounty on “%(title)s” ended without an answer with a vote: "
+                "its %(points)s points are back."
+            )
+            % values
+        )
+    if outcome == "question_removed":
+        return (
+            gettext("“%(title)s” was removed: your bounty's %(points)s points are back.") % values
+        )
+    line = gettext("Your bounty's %(points)s points on “%(title)s” are back.") % values
+    note = data.get("note", "")
+    return f"{line} {note}" if note else line
 
 
 KINDS = [
@@ -77,6 +118,17 @@ KINDS = [
             "A reminder before points you have not used expire; earning or spending "
             "any points keeps them."
         ),
+    ),
+    NotificationKind(
+        code=BOUNTY_WON,
+        label=gettext_lazy("Bounties your answers receive"),
+        render=_bounty_won_line,
+    ),
+    NotificationKind(
+        code=BOUNTY_CLOSED,
+        label=gettext_lazy("What became of the bounties you offered"),
+        render=_bounty_closed_line,
+        default=Delivery.WEB,
     ),
     NotificationKind(
         code=TIER_REACHED,
@@ -138,4 +190,30 @@ def notify_points_expiring(
         key=f"loyalty.expiry:{int(idle_since.timestamp())}:{int(reminded_at.timestamp())}",
         data={"points": points, "on": on.isoformat()},
         url=REWARDS_URL,
+    )
+
+
+def notify_bounty_won(*, bounty, title: str, url: str) -> None:
+    notify(
+        user_id=bounty.winner_id,
+        kind=BOUNTY_WON,
+        key=f"bounty:{bounty.pk}:won",
+        data={"points": bounty.points, "title": title[:200]},
+        url=url,
+    )
+
+
+def notify_bounty_closed(*, bounty, title: str, url: str) -> None:
+    """The offerer hears where their points went (paid or given back)."""
+    notify(
+        user_id=bounty.offerer_id,
+        kind=BOUNTY_CLOSED,
+        key=f"bounty:{bounty.pk}:closed",
+        data={
+            "points": bounty.points,
+            "title": title[:200],
+            "outcome": bounty.outcome,
+            "note": bounty.note[:300],
+        },
+        url=url,
     )

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from loyalty.services import badges
 from loyalty.services.board_scores import board_scores_prune
+from loyalty.services.bounties import bounties_settle_due
 from loyalty.services.early_access import early_access_notify_due
 from loyalty.services.expiry import expiry_reminders_send, points_expire_due
 from loyalty.services.leaderboards import leaderboards_rebuild
@@ -94,3 +95,10 @@ def expire_points() -> int:
     except SoftTimeLimitExceeded:
         expire_points.delay()
         return 0
+
+
+@shared_task(name="loyalty.tasks.settle_due_bounties", acks_late=True, ignore_result=True)
+def settle_due_bounties() -> int:
+    """Beat (every 10 minutes): bounties past their deadline are paid to the
+    top-voted answer, or refunded."""
+    return bounties_settle_due()

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.urls import path
 
 from loyalty.views import (
+    bounties,
     catalogue,
     early_access,
     leaderboards,
@@ -19,6 +20,7 @@ app_name = "loyalty"
 urlpatterns: list = [
     *rewards.urlpatterns,
     *catalogue.urlpatterns,
+    *bounties.urlpatterns,
     path("early-access/", early_access.early_access, name="early_access"),
     path("leaderboards/", leaderboards.leaderboards, name="leaderboards"),
 ]

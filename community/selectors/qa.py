@@ -10,6 +10,7 @@ from django.db.models import OuterRef, Q, QuerySet, Subquery
 
 from community.models import Answer, AnswerVote, ContentStatus, Question
 from community.permissions import is_moderator
+from core import hooks
 
 FILTERS = ("", "unanswered", "answered")
 SORTS = ("newest", "active")
@@ -129,3 +130,93 @@ def member_unpublished_questions(*, user, product_id: int) -> list[Question]:
         .order_by("-created_at")
         .only("pk", "title", "status", "created_at")[:5]
     )
+
+
+# ------------------------------------------------- what other apps are told
+def question_facts_of(question: Question, *, accepted_answer_author_id: int | None = None) -> dict:
+    """A question as core.hooks.QUESTION_FACTS describes it (no query)."""
+    return {
+        "id": question.pk,
+        "author_id": question.author_id,
+        "title": question.title,
+        "url": question.get_absolute_url(),
+        "status": question.status,
+        "is_public": question.is_public,
+        "is_closed": question.is_closed,
+        "accepted_answer_id": question.accepted_answer_id,
+        "accepted_answer_author_id": (
+            accepted_answer_author_id if question.accepted_answer_id else None
+        ),
+    }
+
+
+def question_facts(question_ids: Iterable[int]) -> dict[int, dict]:
+    """core.hooks.QUESTION_FACTS: these questions, whatever their status
+    (one query; unknown ids are left out)."""
+    ids = {int(pk) for pk in question_ids}
+    if not ids:
+        return {}
+    questions = (
+        Question.objects.filter(pk__in=ids)
+        .select_related("accepted_answer")
+        .only(
+            "pk",
+            "title",
+            "status",
+            "author_id",
+            "accepted_answer_id",
+            "accepted_answer__author_id",
+            "closed_as_duplicate_of_id",
+        )
+    )
+    return {
+        question.pk: question_facts_of(
+            question,
+            accepted_answer_author_id=(
+                question.accepted_answer.author_id if question.accepted_answer else None
+            ),
+        )
+        for question in questions
+    }
+
+
+def question_top_answer(question_id: int, *, exclude_author_ids: Iterable[int] = ()) -> dict | None:
+    """core.hooks.QUESTION_TOP_ANSWER: the question's best-scored published
+    answer (ties: the oldest), not by these members (one query)."""
+    answers = Answer.objects.filter(question_id=question_id, status=ContentStatus.PUBLISHED)
+    excluded = [int(pk) for pk in exclude_author_ids]
+    if excluded:
+        answers = answers.exclude(author_id__in=excluded)
+    row = answers.order_by("-score", "created_at", "pk").values("pk", "author_id", "score").first()
+    if row is None:
+        return None
+    return {"answer_id": row["pk"], "author_id": row["author_id"], "score": row["score"]}
+
+
+def question_panels(*, request, question: Question, answers: Iterable[Answer] = ()) -> list[dict]:
+    """The other apps' panels on a question's page (core.hooks.QUESTION_PANELS,
+    each asked once); `answers` are the ones the page shows."""
+    providers = hooks.get_hooks(hooks.QUESTION_PANELS)
+    if not providers:
+        return []
+    accepted_author = next(
+        (a.author_id for a in answers if a.pk == question.accepted_answer_id), None
+    )
+    facts = question_facts_of(question, accepted_answer_author_id=accepted_author)
+    panels: list[dict] = []
+    for fn in providers:
+        panels.extend(fn(request=request, question=facts) or [])
+    return panels
+
+
+def question_marks(question_ids: Iterable[int]) -> dict[int, list[dict]]:
+    """{question id: marks} for a list of questions (core.hooks.QUESTION_MARKS,
+    each asked once for the whole list); empty without a hook."""
+    ids = list(question_ids)
+    marks: dict[int, list[dict]] = {}
+    if not ids:
+        return marks
+    for fn in hooks.get_hooks(hooks.QUESTION_MARKS):
+        for question_id, found in (fn(ids) or {}).items():
+            marks.setdefault(int(question_id), []).extend(found)
+    return marks

@@ -87,8 +87,10 @@ def question_list(request: HttpRequest) -> HttpResponse:
     authors = authors_for(
         users=[q.author for q in rows], product_ids={q.product_id for q in rows if q.product_id}
     )
+    marks = selectors.question_marks([q.pk for q in rows])
     for question in rows:
         question.author_line = authors.get(question.author_id)
+        question.marks = marks.get(question.pk, [])
     return render(
         request,
         "community/qa/list.html",
@@ -137,6 +139,7 @@ def _detail_context(request: HttpRequest, question: Question, **extra) -> dict:
         "can_edit_question": rules.can_edit(question),
         "can_accept": services.answer_can_accept(user=user, question=question),
         "is_moderator": rules.moderator,
+        "panels": selectors.question_panels(request=request, question=question, answers=answers),
         "answer_text": "",
         **extra,
     }

@@ -568,6 +568,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "loyalty.tasks.notify_early_access",
         "schedule": 600.0,
     },
+    # Bounties past their deadline paid to the top-voted answer or refunded.
+    "settle-due-bounties": {
+        "task": "loyalty.tasks.settle_due_bounties",
+        "schedule": 600.0,
+    },
 }
 NOTIFICATION_DIGEST_HOUR = env.int("NOTIFICATION_DIGEST_HOUR", default=7)
 

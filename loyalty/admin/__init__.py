@@ -1,5 +1,6 @@
 from loyalty.admin import (
     badges,  # noqa: F401
+    bounties,  # noqa: F401
     early_access,  # noqa: F401
     ledger,  # noqa: F401
     rewards,  # noqa: F401

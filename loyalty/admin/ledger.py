@@ -150,7 +150,10 @@ class ProgramSettingsAdmin(admin.ModelAdmin):
             _("Tiers and leaderboards"),
             {"fields": ("tier_period", "tier_basis", "leaderboard_size")},
         ),
-        (_("Bounties"), {"fields": ("bounty_days",)}),
+        (
+            _("Bounties"),
+            {"fields": ("bounty_days", "bounty_minimum_points", "bounty_maximum_points")},
+        ),
     )
 
     def has_add_permission(self, request) -> bool:

@@ -11,4 +11,5 @@ urlpatterns: list = [
     path("history/", views.HistoryApi.as_view(), name="loyalty_history"),
     path("badges/", views.BadgeListApi.as_view(), name="loyalty_badges"),
     path("challenges/", views.ChallengeListApi.as_view(), name="loyalty_challenges"),
+    path("bounties/", views.BountyListApi.as_view(), name="loyalty_bounties"),
 ]

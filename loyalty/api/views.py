@@ -1,19 +1,28 @@
 """The rewards program's REST API, under /api/v1/loyalty/: the member's
-balance and history, the badges and the challenges."""
+balance and history, the badges, the challenges and the bounties."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_serializer
-from rest_framework import generics, serializers
-from rest_framework.permissions import AllowAny, IsAuthenticated
+from drf_spectacular.utils import (
+    OpenApiExample,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_serializer,
+)
+from rest_framework import generics, serializers, status
+from rest_framework.parsers import JSONParser
+from rest_framework.permissions import AllowAny, IsAuthenticated, IsAuthenticatedOrReadOnly
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.api.schema import AUTH_ERRORS
+from core.api.schema import AUTH_ERRORS, NOT_FOUND, WRITE_ERRORS, Error
+from core.api.serializers import StrictInputSerializer
 from loyalty.models import LedgerEntry
 from loyalty.selectors.badges import badge_catalogue, badges_of, challenges_for
+from loyalty.selectors.bounties import BountyRow, bounty_rows, open_bounties
 from loyalty.selectors.ledger import history_of
 from loyalty.selectors.rewards import rewards_overview
+from loyalty.services.bounties import bounty_offer
 
 
 def _example(name: str, value) -> OpenApiExample:
@@ -247,3 +256,142 @@ class ChallengeListApi(APIView):
             for item in challenges_for(user_id=request.user.pk if signed_in else None)
         ]
         return Response(ChallengeSerializer(rows, many=True).data)
+
+
+# ------------------------------------------------------------------ bounties
+BOUNTY_EXAMPLE = {
+    "id": 14,
+    "question": {
+        "id": 5,
+        "title": "Is the batik hand-drawn or printed?",
+        "url": "https://shop.example/community/questions/5/is-the-batik-hand-drawn-or-printed/",
+    },
+    "points": 100,
+    "status": "open",
+    "offered_by": {"id": 9, "name": "Budi S."},
+    "deadline": "2026-12-08T09:30:00+07:00",
+    "created_at": "2026-12-01T09:30:00+07:00",
+}
+
+
+@extend_schema_serializer(component_name="BountyQuestion")
+class BountyQuestionSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+    url = serializers.CharField(help_text="The question's page; empty once it is not public.")
+
+
+@extend_schema_serializer(component_name="BountyOfferer")
+class BountyOffererSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+@extend_schema_serializer(component_name="Bounty")
+class BountySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    question = BountyQuestionSerializer()
+    points = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=["open", "paid", "refunded"])
+    offered_by = BountyOffererSerializer()
+    deadline = serializers.DateTimeField(
+        help_text="With no accepted answer by then, the top-voted answer receives the points."
+    )
+    created_at = serializers.DateTimeField()
+
+
+def _bounty_data(request, row: BountyRow) -> dict:
+    bounty = row.bounty
+    return {
+        "id": bounty.pk,
+        "question": {
+            "id": bounty.question_id,
+            "title": row.title,
+            "url": request.build_absolute_uri(row.url) if row.url else "",
+        },
+        "points": bounty.points,
+        "status": bounty.status,
+        "offered_by": {"id": bounty.offerer_id, "name": bounty.offerer.public_name},
+        "deadline": bounty.deadline,
+        "created_at": bounty.created_at,
+    }
+
+
+class BountyListApi(generics.ListAPIView):
+    """Open bounties on questions, the soonest to close first (or one
+    question's). POST offers a bounty: the points leave your available
+    balance now and go to the accepted answer, or, with none accepted by
+    the deadline, to the top-voted answer with a score of at least 1; you
+    get them back if there is none or the question is removed."""
+
+    permission_classes = [IsAuthenticatedOrReadOnly]
+    serializer_class = BountySerializer
+    filter_backends: list = []
+    parser_classes = [JSONParser]
+
+    @extend_schema_serializer(component_name="BountyFilters")
+    class FilterSerializer(StrictInputSerializer):
+        question = serializers.IntegerField(
+            required=False, min_value=1, max_value=2**63 - 1, help_text="A question's id."
+        )
+
+    @extend_schema_serializer(component_name="BountyOffer")
+    class InputSerializer(StrictInputSerializer):
+        question_id = serializers.IntegerField(min_value=1, max_value=2**63 - 1)
+        points = serializers.IntegerField(
+            min_value=1,
+            max_value=10**9,
+            help_text="Within the program's smallest and largest bounty (422 outside them).",
+        )
+
+    def get_queryset(self):
+        params = self.FilterSerializer(data=self.request.query_params)
+        params.is_valid(raise_exception=True)
+        return open_bounties(question_id=params.validated_data.get("question"))
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        data = [_bounty_data(request, row) for row in bounty_rows(page)]
+        return self.get_paginated_response(BountySerializer(data, many=True).data)
+
+    @extend_schema(
+        parameters=[FilterSerializer],
+        responses={200: BountySerializer(many=True)},
+        examples=[
+            OpenApiExample(
+                "A page of open bounties",
+                value={"count": 1, "next": None, "previous": None, "results": [BOUNTY_EXAMPLE]},
+                response_only=True,
+            )
+        ],
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            201: BountySerializer,
+            **WRITE_ERRORS,
+            **NOT_FOUND,
+            409: OpenApiResponse(Error, description="The question has an open bounty already."),
+        },
+        examples=[
+            OpenApiExample("An offer", value={"question_id": 5, "points": 100}, request_only=True),
+            OpenApiExample(
+                "Offered", value=BOUNTY_EXAMPLE, response_only=True, status_codes=["201"]
+            ),
+        ],
+    )
+    def post(self, request):
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        bounty = bounty_offer(
+            user=request.user,
+            question_id=data.validated_data["question_id"],
+            points=data.validated_data["points"],
+        )
+        row = bounty_rows([bounty])[0]
+        return Response(
+            BountySerializer(_bounty_data(request, row)).data, status=status.HTTP_201_CREATED
+        )

@@ -8,6 +8,7 @@ from loyalty.models.badges import (
     ChallengeCompletion,
     MemberBadge,
 )
+from loyalty.models.bounties import Bounty, BountyOutcome, BountyStatus
 from loyalty.models.early_access import DropAudience, EarlyAccessDrop, EarlyAccessNotice
 from loyalty.models.ledger import (
     Area,
@@ -39,6 +40,9 @@ __all__ = [
     "BadgeCriterion",
     "BadgeLevel",
     "BoardScore",
+    "Bounty",
+    "BountyOutcome",
+    "BountyStatus",
     "Bucket",
     "Challenge",
     "ChallengeCompletion",

@@ -38,6 +38,9 @@ class EntryKind(models.TextChoices):
     REDEEM = "redeem", _("Spent")
     REFUND = "refund", _("Given back")
     ESCROW = "escrow", _("Held for a bounty")
+    # A bounty's points paid to an answer's author: moved between members,
+    # not earned from the program (no tier, badge or leaderboard counts it).
+    BOUNTY = "bounty", _("Bounty received")
     EXPIRE = "expire", _("Expired")
     ADJUST = "adjust", _("Adjusted by staff")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -66,7 +67,14 @@ class ProgramSettings(models.Model):
     bounty_days = models.PositiveSmallIntegerField(
         _("bounty open for (days)"),
         default=7,
+        validators=[MinValueValidator(1)],
         help_text=_("With no accepted answer by then, the top-voted answer gets the bounty."),
+    )
+    bounty_minimum_points = models.PositiveIntegerField(
+        _("smallest bounty (points)"), default=50, validators=[MinValueValidator(1)]
+    )
+    bounty_maximum_points = models.PositiveIntegerField(
+        _("largest bounty (points)"), default=500, validators=[MinValueValidator(1)]
     )
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -76,6 +84,20 @@ class ProgramSettings(models.Model):
 
     def __str__(self) -> str:
         return str(_("Rewards program settings"))
+
+    def clean(self) -> None:
+        if (
+            self.bounty_minimum_points
+            and self.bounty_maximum_points
+            and self.bounty_minimum_points > self.bounty_maximum_points
+        ):
+            raise ValidationError(
+                {
+                    "bounty_maximum_points": _(
+                        "The largest bounty cannot be smaller than the smallest."
+                    )
+                }
+            )
 
     @classmethod
     def current(cls) -> ProgramSettings:

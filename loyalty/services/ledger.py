@@ -393,6 +393,27 @@ def points_give_back(
 
 
 @transaction.atomic
+def points_bounty_pay(
+    *, user_id: int, points: int, subject: str, note: str = ""
+) -> list[LedgerEntry]:
+    """Credit a bounty's escrowed points to the member whose answer won it
+    (kind BOUNTY). The points come from another member, not the program, so
+    they count towards no tier, badge, challenge or leaderboard: two members
+    passing a bounty back and forth gain nothing there."""
+    if points <= 0:
+        return []
+    posting = _Posting(
+        account=account_lock(user_id=user_id),
+        rule="bounty",
+        area=Area.ANSWERS,
+        subject=subject,
+        note=note,
+    )
+    posting.credit(kind=EntryKind.BOUNTY, points=points)
+    return posting.save(activity=True)
+
+
+@transaction.atomic
 def points_adjust(*, user_id: int, points: int, reason: str, actor) -> list[LedgerEntry]:
     """A staff correction: a compensating entry with the reason, never an edit.
     Taking more than the member has available is refused."""
