@@ -27,7 +27,9 @@ def reward_benefit(reward: Reward) -> str:
             "amount": format_money(reward.value)
         }
     if reward.kind == RewardKind.PERCENT:
-        percent = number_format(Decimal(reward.value).normalize(), use_l10n=True)
+        value = Decimal(reward.value)
+        whole = value == value.to_integral_value()
+        percent = number_format(int(value) if whole else value.normalize(), use_l10n=True)
         return _("%(percent)s%% off one order") % {"percent": percent}
     return _("%(amount)s off one order") % {"amount": format_money(reward.value)}
 

@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from core.exceptions import ApplicationError
@@ -139,13 +140,27 @@ class RewardAtCheckout:
         redemption = _usable(user=user, code=choice)
         reward = redemption.reward if redemption is not None else None
         if (choice or "").strip() and redemption is None:
-            error = _("This reward code is not yours to use, or it has been used.")
+            expired = RewardRedemption.objects.filter(
+                user=user,
+                code__iexact=(choice or "").strip(),
+                status=RedemptionStatus.ISSUED,
+                expires_at__lte=timezone.now(),
+            ).first()
+            error = (
+                _("This reward code expired on %(date)s.")
+                % {"date": date_format(timezone.localtime(expired.expires_at))}
+                if expired is not None
+                else _("This reward code is not yours to use, or it has been used.")
+            )
         elif reward is not None and Decimal(subtotal) < reward.minimum_subtotal:
             error = _("This reward needs an order of at least %(amount)s.") % {
                 "amount": format_money(reward.minimum_subtotal)
             }
-        elif reward is not None and not _amount_off(reward, Decimal(subtotal), Decimal(shipping)):
-            # Only free shipping takes nothing off an order above its minimum.
+        elif (
+            reward is not None
+            and reward.kind == RewardKind.FREE_SHIPPING
+            and not _amount_off(reward, Decimal(subtotal), Decimal(shipping))
+        ):
             error = _("This order has no shipping to pay: keep the code for an order that has.")
         return {
             "label": _("Reward code"),

@@ -495,3 +495,40 @@ def test_the_catalogue_speaks_indonesian(client):
     assert "Potongan Rp 25.000" in html
     assert "Tukar dengan 1.500 poin" in html
     assert "Hadiah saya" in html
+
+
+def test_the_checkout_field_says_when_a_code_has_expired(client):
+    member = _member(client)
+    redemption = reward_buy(reward_id=_reward(valid_days=10).pk, user=member)
+    ended = timezone.now() - timedelta(days=1)
+    RewardRedemption.objects.filter(pk=redemption.pk).update(expires_at=ended)
+
+    field = reward_at_checkout.field(
+        user=member, subtotal=Decimal("200000"), choice=redemption.code, shipping=Decimal("0")
+    )
+
+    # the member holds no usable code any more: the field is not asked
+    assert field is None
+    other = reward_buy(reward_id=_reward().pk, user=member)
+    field = reward_at_checkout.field(
+        user=member, subtotal=Decimal("200000"), choice=redemption.code, shipping=Decimal("0")
+    )
+    assert (
+        field["error"] == f"This reward code expired on {date_format(timezone.localtime(ended))}."
+    )
+    assert other.code != redemption.code
+
+
+def test_a_percentage_shows_without_decimals_and_a_fixed_reward_ignores_the_shipping(client):
+    member = _member(client)
+    _reward(name="Tenth", kind=RewardKind.PERCENT, value=Decimal("10.00"))
+    _reward(name="Half", kind=RewardKind.PERCENT, value=Decimal("12.50"))
+    code = reward_buy(reward_id=_reward().pk, user=member).code
+
+    html = client.get(CATALOGUE).content.decode()
+    field = reward_at_checkout.field(
+        user=member, subtotal=Decimal("200000"), choice=code, shipping=Decimal("0")
+    )
+
+    assert "10% off one order" in html and "12.5% off one order" in html
+    assert field["error"] == ""

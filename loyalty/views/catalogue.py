@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.utils.formats import number_format
-from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
 from core.exceptions import ApplicationError
@@ -35,7 +35,11 @@ def reward_redeem(request: HttpRequest, reward_id: int) -> HttpResponse:
         return redirect("loyalty:catalogue")
     messages.success(
         request,
-        _("You bought “%(name)s” for %(points)s points.")
+        ngettext(
+            "You bought “%(name)s” for %(points)s point.",
+            "You bought “%(name)s” for %(points)s points.",
+            redemption.points,
+        )
         % {
             "name": redemption.reward.name,
             "points": number_format(redemption.points, force_grouping=True),
