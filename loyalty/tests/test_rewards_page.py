@@ -165,3 +165,22 @@ def test_visitors_get_no_header_item(client):
     response = client.get(reverse("loyalty:index"))
 
     assert "points</a>" not in response.content.decode()
+
+
+def test_the_programs_own_notes_read_in_the_members_language(client):
+    # given: an entry written with the program's English note, and a staff note
+    from loyalty.models import LedgerEntry
+
+    member = _member(client)
+    award = _earn(member, 1)
+    LedgerEntry.objects.filter(award=award).update(note="The return window has passed.")
+    _earn(member, 2)
+    LedgerEntry.objects.filter(subject="review:2").update(note="<b>Kept</b> as written")
+
+    # when
+    html = client.get("/id" + reverse("loyalty:history")).content.decode()
+
+    # then
+    assert "Masa pengembalian sudah lewat." in html
+    assert "The return window has passed." not in html
+    assert "&lt;b&gt;Kept&lt;/b&gt; as written" in html
