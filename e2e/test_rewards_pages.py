@@ -231,7 +231,7 @@ def test_the_rewards_page_reads_in_indonesian_on_a_phone(
     expect(page.get_by_role("heading", name="Tingkatan Anda")).to_be_visible()
     expect(page.locator(".tier-to-next")).to_have_text("1.240 poin lagi untuk mencapai Emas")
     expect(page.locator("#referral-text")).to_contain_text("Yuk gabung di Kampung")
-    expect(page.get_by_role("heading", name="Cara mendapat poin")).to_be_visible()
+    expect(page.get_by_role("heading", name="Cara mendapatkan poin")).to_be_visible()
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"the page is {width}px wide"
     screenshot(page, "rewards-phone-id")
