@@ -421,6 +421,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "status" with its own choices: each gets a name.
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStatusEnum": "shop.models.orders.Order.Status",
+    },
     # The error answers every operation can give (401, 404, 400, 415, 429).
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
