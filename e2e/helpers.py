@@ -3,6 +3,7 @@ TOTP codes computed with allauth's own implementation, generated images."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 import time
 from pathlib import Path
@@ -12,6 +13,7 @@ from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from django.core import mail
 from PIL import Image, ImageDraw
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 # A code typed in the last moments of its 30 s step may reach the server in the
 # next one; allauth accepts only the current step (MFA_TOTP_TOLERANCE = 0).
@@ -90,7 +92,17 @@ def expect_stylesheets_applied(page: Page) -> list[str]:
     """Every stylesheet the page links was served and parsed.
 
     A sheet blocked by the CSP, or a 404, has no rules to read; returns the
-    sheets' URLs so a test can say which it saw."""
+    sheets' URLs so a test can say which it saw. A sheet still loading has
+    none yet either, so it waits (up to 5 s) for every linked one first."""
+    with contextlib.suppress(PlaywrightTimeoutError):
+        page.wait_for_function(
+            """() => Array.from(document.querySelectorAll('link[rel="stylesheet"]')).every(
+                link => Array.from(document.styleSheets).some(sheet => {
+                    if (sheet.href !== link.href) return false;
+                    try { return sheet.cssRules.length > 0; } catch (e) { return false; }
+                }))""",
+            timeout=5000,
+        )
     sheets = page.evaluate(
         """() => Array.from(document.styleSheets).map(sheet => {
             let rules = -1;

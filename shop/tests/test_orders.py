@@ -103,6 +103,7 @@ def test_paying_commits_the_held_stock_and_counts_the_sale():
             }
         ],
         "adjustments": [],
+        "shipping": "0.00",
     }
 
 
