@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -22,3 +23,13 @@ class Scheduler(PersistentScheduler):
     def setup_schedule(self) -> None:
         Path(self.schedule_filename).parent.mkdir(parents=True, exist_ok=True)
         super().setup_schedule()
+
+    def sync(self) -> None:
+        """Saving when each task last ran is a convenience (every beat task is
+        idempotent): a store that fails to write (Python 3.13's dbm.sqlite3
+        raised "locking protocol" after a broker outage, and beat stopped
+        sending, the outbox relay with it) is logged and beat carries on."""
+        try:
+            super().sync()
+        except Exception:  # any store error: beat must keep running
+            logging.getLogger("kampung.beat").warning("beat_schedule_store_failed", exc_info=True)
