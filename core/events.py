@@ -58,6 +58,7 @@ NAME_PATTERN = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 
 _event_classes: dict[str, type[DomainEvent]] = {}
 _subscribers: dict[str, dict[str, Handler]] = {}
+_many_handlers: set[Handler] = set()
 _quiet: ContextVar[bool] = ContextVar("quiet_events", default=False)
 
 
@@ -202,15 +203,21 @@ def registered_event_classes() -> dict[str, type[DomainEvent]]:
 
 
 def subscribe[E: DomainEvent](
-    event_class: type[E], *, name: str
-) -> Callable[[Callable[[E], None]], Callable[[E], None]]:
+    event_class: type[E], *, name: str, many: bool = False
+) -> Callable[[Callable[[Any], None]], Callable[[Any], None]]:
     """Register the decorated function as the handler `name` of
     `event_class`. Deliveries are stored under `name`: keep it when the
     function moves or is renamed. Handlers live in an app's handlers.py,
-    which core imports at start-up."""
+    which core imports at start-up.
+
+    `many=True`: the function takes a list of events instead of one. The
+    outbox hands it each run of due deliveries it claims together, in one
+    transaction (a handler that writes per member can then lock, read and
+    write once per run instead of once per event); if it raises, each event
+    of the run is delivered again on its own, so one bad event fails alone."""
     _check_name(name, f"A handler of {event_class.event_type}")
 
-    def decorator(fn: Callable[[E], None]) -> Callable[[E], None]:
+    def decorator(fn: Callable[[Any], None]) -> Callable[[Any], None]:
         handlers = _subscribers.setdefault(event_class.event_type, {})
         registered = handlers.get(name)
         if registered is not None and _code_path(registered) != _code_path(fn):
@@ -219,9 +226,26 @@ def subscribe[E: DomainEvent](
                 f"{_code_path(registered)}; {_code_path(fn)} needs another."
             )
         handlers[name] = fn
+        if many:
+            _many_handlers.add(fn)
         return fn
 
     return decorator
+
+
+def handles_many(handler: Handler) -> bool:
+    """Whether `handler` takes a list of events (`subscribe(..., many=True)`)."""
+    return handler in _many_handlers
+
+
+def handle(handler: Handler, events: Sequence[DomainEvent]) -> None:
+    """Run `handler` on `events`: all at once when it takes a list, else one
+    by one."""
+    if handles_many(handler):
+        handler(list(events))
+    else:
+        for event in events:
+            handler(event)
 
 
 def subscribers_of(event_type: str) -> dict[str, Handler]:

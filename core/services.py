@@ -27,10 +27,13 @@ from django.db.models import Exists, F, Min, OuterRef, Q
 from django.utils import timezone
 
 from core.events import (
+    DomainEvent,
     enqueue_deliveries,
     enqueue_delivery,
     event_class_for,
     find_handler,
+    handle,
+    handles_many,
     quiet,
 )
 from core.models import OutboxDelivery, OutboxEvent
@@ -105,11 +108,8 @@ def outbox_deliver_events(*, event_ids: Sequence[uuid.UUID | str], also_fresh: i
             .values_list("pk", flat=True)[:also_fresh]
         )
     delivered = 0
-    group = max(settings.OUTBOX_COMMIT_GROUP, 1)
     for start in range(0, len(fresh), CLAIM_CHUNK):
-        claims = _claim(fresh[start : start + CLAIM_CHUNK])
-        for first in range(0, len(claims), group):
-            delivered += _attempt_group(claims[first : first + group])
+        delivered += _deliver_claimed(_claim(fresh[start : start + CLAIM_CHUNK]))
     for pk in retries:
         for claim in _claim([pk]):
             delivered += _attempt(claim)
@@ -195,6 +195,120 @@ def _claim(delivery_ids: Sequence[int]) -> list[_Claim]:
     return [_Claim(d.pk, d.attempts + 1, d.handler, d.event) for d in live]
 
 
+def _runs(claims: Sequence[_Claim]) -> list[list[_Claim]]:
+    """The claims in delivery order, except that the claims of a handler
+    that takes many events (`subscribe(..., many=True)`) form one run, at
+    the place of its first claim; every other claim is a run of its own.
+
+    So a run may be handled before deliveries of other handlers claimed
+    earlier in the chunk. Handlers cannot rely on that order anyway
+    (several workers, retries and the relay deliver out of order); each
+    handler's own events stay in order."""
+    runs: list[list[_Claim]] = []
+    open_runs: dict[tuple[str, str, bool], list[_Claim]] = {}
+    for claim in claims:
+        handler = find_handler(claim.event.event_type, claim.handler)
+        if handler is None or not handles_many(handler):
+            runs.append([claim])
+            continue
+        key = (claim.event.event_type, claim.handler, claim.event.quiet)
+        run = open_runs.get(key)
+        if run is None:
+            run = open_runs[key] = []
+            runs.append(run)
+        run.append(claim)
+    return runs
+
+
+def _deliver_claimed(claims: Sequence[_Claim]) -> int:
+    """Deliver claimed first attempts: each run of a many-events handler in
+    one transaction, the other deliveries in commit groups."""
+    delivered = 0
+    group = max(settings.OUTBOX_COMMIT_GROUP, 1)
+    singles: list[_Claim] = []
+
+    def flush() -> None:
+        nonlocal delivered
+        for first in range(0, len(singles), group):
+            delivered += _attempt_group(singles[first : first + group])
+        singles.clear()
+
+    for run in _runs(claims):
+        if len(run) == 1:
+            singles.append(run[0])
+            continue
+        flush()
+        delivered += _attempt_run(run)
+    flush()
+    return delivered
+
+
+def _event_of(claim: _Claim) -> DomainEvent:
+    outbox_event = claim.event
+    return event_class_for(outbox_event.event_type).from_outbox(
+        event_id=outbox_event.id,
+        occurred_at=outbox_event.created_at,
+        payload=outbox_event.payload,
+        version=outbox_event.version,
+    )
+
+
+class _RunTakenOver(Exception):
+    """A claim of the run was taken over by another worker (its lease ran out)."""
+
+
+def _attempt_run(claims: Sequence[_Claim]) -> int:
+    """Run one many-events handler on every claimed delivery of the run, in
+    the transaction that marks them all delivered: the handler's writes and
+    the marks commit together, as for one delivery. If the handler raises
+    (or a claim was taken over meanwhile), nothing of the run is kept and
+    each delivery is attempted on its own, so a bad event fails alone and
+    the others are delivered."""
+    first = claims[0]
+    try:
+        handler = find_handler(first.event.event_type, first.handler)
+        if handler is None:
+            raise LookupError(f"No handler {first.handler} is registered.")
+        events = [_event_of(claim) for claim in claims]
+        with transaction.atomic():
+            _relax_commit()
+            if not _mark_run_delivered(claims):
+                raise _RunTakenOver
+            with quiet() if first.event.quiet else nullcontext():
+                handler(events)
+    except SoftTimeLimitExceeded:
+        # Out of time: the run rolled back; its deliveries wait for their
+        # leases (their attempts are counted).
+        raise
+    except Exception as exc:  # noqa: BLE001 - the run falls back to single deliveries
+        logger.warning(
+            "event_run_failed",
+            handler=first.handler,
+            deliveries=len(claims),
+            error=repr(exc)[:500],
+        )
+        return sum(_attempt(claim) for claim in claims)
+    return len(claims)
+
+
+def _mark_run_delivered(claims: Sequence[_Claim]) -> bool:
+    """Mark every claim of a run delivered, in one statement; False when one
+    of them is no longer this worker's (then nothing should be kept)."""
+    table = OutboxDelivery._meta.db_table
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    matches = " OR ".join(["(id = %s AND attempts = %s)"] * len(claims))
+    params: list = [OutboxDelivery.Status.DELIVERED, now, now, OutboxDelivery.Status.PENDING]
+    for claim in claims:
+        params += [claim.delivery_id, claim.attempt]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET status = %s, delivered_at = %s, last_error = '', "  # noqa: S608 - table name from the model
+            f"updated_at = %s WHERE status = %s AND ({matches})",
+            params,
+        )
+        return cursor.rowcount == len(claims)
+
+
 def _attempt(claim: _Claim) -> bool:
     """Run a claimed delivery's handler in the transaction that marks it
     delivered. Returns False when it failed, or when the lease ran out and
@@ -209,18 +323,13 @@ def _attempt(claim: _Claim) -> bool:
         handler = find_handler(outbox_event.event_type, claim.handler)
         if handler is None:
             raise LookupError(f"No handler {claim.handler} is registered.")
-        event = event_class_for(outbox_event.event_type).from_outbox(
-            event_id=outbox_event.id,
-            occurred_at=outbox_event.created_at,
-            payload=outbox_event.payload,
-            version=outbox_event.version,
-        )
+        event = _event_of(claim)
         with transaction.atomic():
             _relax_commit()
             if not _mark_delivered(claim):
                 return False
             with quiet() if outbox_event.quiet else nullcontext():
-                handler(event)
+                handle(handler, [event])
     except SoftTimeLimitExceeded:
         # The task is out of time: record this attempt, leave the rest of
         # the batch to their leases.

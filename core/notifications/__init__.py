@@ -19,12 +19,14 @@ from core.notifications.kinds import (
     notification_kind_register,
     notification_kinds,
 )
-from core.notifications.services import notify
+from core.notifications.services import Notice, notify, notify_many
 
 __all__ = [
     "Delivery",
+    "Notice",
     "NotificationKind",
     "notification_kind_register",
     "notification_kinds",
     "notify",
+    "notify_many",
 ]

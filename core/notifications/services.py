@@ -10,6 +10,7 @@ sends it after commit."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import structlog
@@ -177,6 +178,102 @@ def notify(
             _email_instant(notification, user=user, kind=notification_kind)
     logger.info("notification_recorded", kind=kind, notification_id=notification.pk)
     return notification
+
+
+@dataclass(frozen=True, kw_only=True)
+class Notice:
+    """One notification for `notify_many` (the arguments of `notify`)."""
+
+    user_id: int
+    kind: str
+    key: str
+    data: dict
+    url: str = ""
+    actor_id: int | None = None
+
+
+def notify_many(notices: list[Notice]) -> list[Notification]:
+    """`notify` for many notifications at once (a batch of events): the
+    members, their preferences and the keys already recorded are read once
+    for all, and the new notifications written with one statement. Returns
+    the notifications recorded. Should a key be recorded concurrently
+    meanwhile, each is recorded on its own instead (once, as `notify`)."""
+    checked = []
+    for notice in notices:
+        kind = notification_kind_get(notice.kind)
+        if not notice.key or len(notice.key) > KEY_MAX_LENGTH:
+            raise ValueError(
+                f"A notification key holds 1 to {KEY_MAX_LENGTH} characters: {notice.key!r}"
+            )
+        if notice.actor_id is not None and notice.actor_id == notice.user_id:
+            continue
+        checked.append((notice, kind, _check_data(notice.data), _check_url(notice.url)))
+    if not checked:
+        return []
+    user_ids = {notice.user_id for notice, *_rest in checked}
+    users = {
+        user.pk: user
+        for user in get_user_model()
+        .objects.filter(pk__in=user_ids, is_active=True)
+        .only("pk", "email", "is_active", "language")
+    }
+    chosen = {
+        (row[0], row[1]): row[2]
+        for row in NotificationPreference.objects.filter(
+            user_id__in=users, kind__in={notice.kind for notice, *_rest in checked}
+        ).values_list("user_id", "kind", "delivery")
+    }
+    recorded = set(
+        Notification.objects.filter(
+            recipient_id__in=users, key__in={notice.key for notice, *_rest in checked}
+        ).values_list("recipient_id", "key")
+    )
+    now = timezone.now()
+    new: list[tuple[Notification, NotificationKind, object, bool]] = []
+    for notice, kind, data, url in checked:
+        user = users.get(notice.user_id)
+        if user is None or (notice.user_id, notice.key) in recorded:
+            continue
+        delivery = kind.effective(chosen.get((notice.user_id, notice.kind)))
+        if delivery == Delivery.OFF:
+            continue
+        recorded.add((notice.user_id, notice.key))
+        send_email = delivery == Delivery.INSTANT and kind.email and bool(user.email)
+        send_email = send_email and not is_quiet()
+        notification = Notification(
+            recipient_id=notice.user_id,
+            kind=notice.kind,
+            key=notice.key,
+            actor_id=notice.actor_id,
+            data=data,
+            url=url,
+            emailed_at=now if send_email else None,
+        )
+        new.append((notification, kind, user, send_email))
+    if not new:
+        return []
+    try:
+        with transaction.atomic():
+            Notification.objects.bulk_create([notification for notification, *_rest in new])
+            for notification, kind, user, send_email in new:
+                if send_email:
+                    _email_instant(notification, user=user, kind=kind)
+    except IntegrityError:
+        # One was recorded concurrently: record each on its own.
+        made = [
+            notify(
+                user_id=notification.recipient_id,
+                kind=notification.kind,
+                key=notification.key,
+                data=notification.data,
+                url=notification.url,
+                actor_id=notification.actor_id,
+            )
+            for notification, *_rest in new
+        ]
+        return [notification for notification in made if notification is not None]
+    logger.info("notifications_recorded", count=len(new))
+    return [notification for notification, *_rest in new]
 
 
 def _unsubscribe_headers(url: str) -> dict[str, str]:

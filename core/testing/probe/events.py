@@ -33,3 +33,12 @@ class ProbeBenched(DomainEvent, name="probe.benched"):
     """bench/outbox.py's event: two trivial subscribers."""
 
     n: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProbeBatched(DomainEvent, name="probe.batched"):
+    """Handled by a handler that takes many events at once; `fail` makes the
+    handler raise for any batch holding this event."""
+
+    note: str
+    fail: bool = False

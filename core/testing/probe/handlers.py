@@ -5,7 +5,13 @@ import signal
 import time
 
 from core.events import subscribe
-from core.testing.probe.events import ProbeBenched, ProbeDoomed, ProbePinged, ProbeSlowed
+from core.testing.probe.events import (
+    ProbeBatched,
+    ProbeBenched,
+    ProbeDoomed,
+    ProbePinged,
+    ProbeSlowed,
+)
 from core.testing.probe.models import ProbeRecord
 
 
@@ -44,5 +50,19 @@ def bench_record(event: ProbeBenched) -> None:
     """One idempotent insert, the shape of a loyalty ledger entry."""
     ProbeRecord.objects.bulk_create(
         [ProbeRecord(event_id=event.event_id, note=f"bench {event.n}", handled_by_pid=0)],
+        ignore_conflicts=True,
+    )
+
+
+@subscribe(ProbeBatched, name="probe.record_batch", many=True)
+def record_batch(events: list[ProbeBatched]) -> None:
+    """Records each event with the size of the batch it came in."""
+    if any(event.fail for event in events):
+        raise RuntimeError("a doomed event is in this batch")
+    ProbeRecord.objects.bulk_create(
+        [
+            ProbeRecord(event_id=event.event_id, note=event.note, handled_by_pid=len(events))
+            for event in events
+        ],
         ignore_conflicts=True,
     )
