@@ -28,6 +28,7 @@ migrated if missing; the tables used are emptied first).
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import signal
 import statistics
@@ -65,7 +66,8 @@ def _empty_loyalty() -> None:
         cursor.execute(
             "TRUNCATE core_outboxdelivery, core_outboxevent, loyalty_ledgerentry, "
             "loyalty_award, loyalty_pointsaccount, loyalty_firstreview, "
-            "loyalty_memberbadge, loyalty_boardscore CASCADE"
+            "loyalty_memberbadge, loyalty_boardscore, loyalty_membertier, "
+            "loyalty_challengecompletion, core_notification CASCADE"
         )
 
 
@@ -107,12 +109,14 @@ def awards(*, events: int, timeout: float) -> None:
     from core import events as bus
     from core.models import OutboxDelivery
     from core.testing.processes import CeleryWorker, RedisServer, database_url, wait_until
+    from loyalty.demo import seed_program
     from loyalty.models import Award
-    from loyalty.services.rules import earning_rules_ensure
 
     authors = _members(1000)
     _empty_loyalty()
-    earning_rules_ensure()
+    # The demo's program: rules, tiers, badges (first review, ten reviews...)
+    # and this month's review challenge, so each award is followed by them.
+    seed_program(io.StringIO())
     work = Path(tempfile.mkdtemp(prefix="loyalty-bench-"))
     redis = RedisServer(work / "redis")
     if not redis.start():
@@ -173,6 +177,92 @@ def awards(*, events: int, timeout: float) -> None:
             f"  awards made: {count} (review + first review) in {seconds:.1f} s first to last "
             f"({wall:.1f} s from worker ready): {count / seconds if seconds else 0:.0f} awards/s, "
             f"{events / seconds if seconds else 0:.0f} events/s"
+        )
+    finally:
+        if worker is not None:
+            worker.stop()
+        redis.stop()
+
+
+def lag(*, seconds: float, rate: float) -> None:
+    """Event-to-ledger lag as members see it: one real worker runs (as
+    `make run`: prefork, beat, a task per event enqueued on commit) while
+    this process publishes ReviewPublished events at `rate` per second for
+    `seconds`, each in its own transaction as a web request would. Run the
+    storefront benchmark (bench/run.sh) at the same time for the lag "while
+    the storefront benchmark runs"."""
+    from django.db import connection, transaction
+
+    from community.events import ReviewPublished
+    from config.celery_app import app as celery_app
+    from core import events as bus
+    from core.models import OutboxDelivery
+    from core.testing.processes import CeleryWorker, RedisServer, database_url, wait_until
+    from loyalty.demo import seed_program
+    from loyalty.models import Award
+
+    authors = _members(1000)
+    _empty_loyalty()
+    seed_program(io.StringIO())
+    work = Path(tempfile.mkdtemp(prefix="loyalty-lag-"))
+    redis = RedisServer(work / "redis")
+    if not redis.start():
+        sys.exit("redis-server could not be started")
+    worker = None
+    try:
+        celery_app.conf.broker_url = redis.url
+        celery_app.conf.task_always_eager = False
+        os.environ["OUTBOX_ENQUEUE_ON_PUBLISH"] = "true"
+        worker = CeleryWorker(
+            directory=work / "worker",
+            project_dir=ROOT,
+            env={
+                "DJANGO_SETTINGS_MODULE": "config.settings.test",
+                "CELERY_TASK_ALWAYS_EAGER": "false",
+                "DATABASE_URL": database_url(connection.settings_dict),
+                "REDIS_URL": redis.url,
+                "OUTBOX_RETRY_BASE_SECONDS": "3600",
+                "KAMPUNG_VAR_DIR": str(work / "worker" / "var"),
+            },
+            pool="prefork",
+        )
+        if not worker.start(timeout=60):
+            sys.exit(f"the worker did not start:\n{worker.log_tail()}")
+        count = int(seconds * rate)
+        started = time.perf_counter()
+        for n in range(count):
+            due = started + n / rate
+            pause = due - time.perf_counter()
+            if pause > 0:
+                time.sleep(pause)
+            with transaction.atomic():
+                bus.publish(
+                    ReviewPublished(
+                        review_id=n + 1,
+                        author_id=authors[n % len(authors)],
+                        product_id=n + 1,
+                        stars=5,
+                        verified_buyer=False,
+                    )
+                )
+        published_in = time.perf_counter() - started
+
+        def settled() -> bool:
+            return not OutboxDelivery.objects.filter(status=OutboxDelivery.Status.PENDING).exists()
+
+        done = wait_until(settled, timeout=300, interval=0.5)
+        lags = sorted(
+            (award.created_at - award.standing_at).total_seconds()
+            for award in Award.objects.filter(rule="review").only("created_at", "standing_at")
+        )
+        if not lags:
+            sys.exit("no award was made")
+        p = lambda q: lags[min(len(lags) - 1, int(q * len(lags)))]  # noqa: E731
+        print(
+            f"events={count} at {count / published_in:.0f}/s for {published_in:.0f} s, "
+            f"complete={done}, awards={len(lags)}\n"
+            f"  event-to-ledger lag: p50 {p(0.5) * 1000:.0f} ms, p99 {p(0.99) * 1000:.0f} ms, "
+            f"max {lags[-1] * 1000:.0f} ms"
         )
     finally:
         if worker is not None:
@@ -292,6 +382,9 @@ def main() -> None:
     a = sub.add_parser("awards")
     a.add_argument("--events", type=int, default=5000)
     a.add_argument("--timeout", type=float, default=900)
+    c = sub.add_parser("lag")
+    c.add_argument("--seconds", type=float, default=60)
+    c.add_argument("--rate", type=float, default=50)
     b = sub.add_parser("leaderboard")
     b.add_argument("--entries", type=int, default=1_000_000)
     args = parser.parse_args()
@@ -306,6 +399,8 @@ def main() -> None:
     call_command("migrate", verbosity=0)
     if args.what == "awards":
         awards(events=args.events, timeout=args.timeout)
+    elif args.what == "lag":
+        lag(seconds=args.seconds, rate=args.rate)
     else:
         leaderboard(entries=args.entries)
 

@@ -14,3 +14,8 @@ balances = StampedCache("loyalty:balance", BALANCE_CACHE_SECONDS)
 def balance_changed(*, user_id: int) -> None:
     """Read the balance again once the change commits."""
     balances.changed(user_id=user_id)
+
+
+def balances_changed(*, user_ids) -> None:
+    """`balance_changed` for many members (one cache call after the commit)."""
+    balances.changed_many(user_ids=user_ids)

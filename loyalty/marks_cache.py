@@ -24,6 +24,11 @@ def marks_changed(*, user_id: int) -> None:
     marks.changed(user_id=user_id)
 
 
+def marks_many_changed(*, user_ids) -> None:
+    """`marks_changed` for many members (one cache call after the commit)."""
+    marks.changed_many(user_ids=user_ids)
+
+
 def all_marks_changed() -> None:
     """A tier or badge was edited: every member's marks are read again."""
     marks.all_changed()

@@ -10,7 +10,14 @@ from datetime import date, datetime
 from django.utils import formats, timezone
 from django.utils.translation import gettext, gettext_lazy, ngettext
 
-from core.notifications import Delivery, NotificationKind, notification_kind_register, notify
+from core.notifications import (
+    Delivery,
+    Notice,
+    NotificationKind,
+    notification_kind_register,
+    notify,
+    notify_many,
+)
 from loyalty.models import TierPeriod
 
 BADGE = "loyalty.badge"
@@ -144,12 +151,22 @@ def register_kinds() -> None:
 
 
 def notify_badge(held) -> None:
-    notify(
-        user_id=held.user_id,
-        kind=BADGE,
-        key=f"badge:{held.badge_id}",
-        data={"name": held.badge.name, "level": held.badge.level},
-        url=REWARDS_URL,
+    notify_badges([held])
+
+
+def notify_badges(held_badges) -> None:
+    """Each member hears of the badge they were given (one write for all)."""
+    notify_many(
+        [
+            Notice(
+                user_id=held.user_id,
+                kind=BADGE,
+                key=f"badge:{held.badge_id}",
+                data={"name": held.badge.name, "level": held.badge.level},
+                url=REWARDS_URL,
+            )
+            for held in held_badges
+        ]
     )
 
 

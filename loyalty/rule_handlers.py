@@ -27,7 +27,6 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
@@ -50,7 +49,14 @@ from loyalty.models import Area, Award, FirstReview, PaidOrder, RuleCode
 from loyalty.selectors.tiers import tier_multiplier
 from loyalty.services.ledger import award_standing, order_delivered, subject_standing
 from loyalty.services.referrals import referral_first_order, referral_link_on_signup
-from loyalty.services.rules import purchase_points, rule_award, rule_get, rule_standing
+from loyalty.services.rules import (
+    Earn,
+    purchase_points,
+    rule_award,
+    rule_award_many,
+    rule_get,
+    rule_standing,
+)
 from shop.events import (
     OrderCancelled,
     OrderDelivered,
@@ -224,60 +230,97 @@ def signup(event: UserSignedUp) -> None:
     )
 
 
-@subscribe(EmailVerified, name="loyalty.email_verified")
 def email_verified(event: EmailVerified) -> None:
-    rule_award(
-        code=RuleCode.EMAIL_VERIFIED,
-        user_id=event.user_id,
-        subject=f"user:{event.user_id}",
-        area=Area.ACCOUNT,
-        source_event_id=event.event_id,
-        occurred_at=event.occurred_at,
+    emails_verified([event])
+
+
+@subscribe(EmailVerified, name="loyalty.email_verified", many=True)
+def emails_verified(events: list[EmailVerified]) -> None:
+    rule_award_many(
+        [
+            Earn(
+                code=RuleCode.EMAIL_VERIFIED,
+                user_id=event.user_id,
+                subject=f"user:{event.user_id}",
+                area=Area.ACCOUNT,
+                source_event_id=event.event_id,
+                occurred_at=event.occurred_at,
+            )
+            for event in events
+        ]
     )
 
 
-@subscribe(ProfileCompleted, name="loyalty.profile_completed")
 def profile_completed(event: ProfileCompleted) -> None:
-    rule_award(
-        code=RuleCode.PROFILE_COMPLETED,
-        user_id=event.user_id,
-        subject=f"profile:{event.user_id}",
-        area=Area.ACCOUNT,
-        source_event_id=event.event_id,
-        occurred_at=event.occurred_at,
+    profiles_completed([event])
+
+
+@subscribe(ProfileCompleted, name="loyalty.profile_completed", many=True)
+def profiles_completed(events: list[ProfileCompleted]) -> None:
+    rule_award_many(
+        [
+            Earn(
+                code=RuleCode.PROFILE_COMPLETED,
+                user_id=event.user_id,
+                subject=f"profile:{event.user_id}",
+                area=Area.ACCOUNT,
+                source_event_id=event.event_id,
+                occurred_at=event.occurred_at,
+            )
+            for event in events
+        ]
     )
 
 
 # ------------------------------------------------------------------ community
-@subscribe(ReviewPublished, name="loyalty.review")
+# Handlers of the events members make all day take a list (subscribe(...,
+# many=True)): a batch of events is awarded with a few statements
+# (rule_award_many). The single-event functions are the same for one event.
 def review_published(event: ReviewPublished) -> None:
-    subject = f"review:{event.review_id}"
-    common = {
-        "user_id": event.author_id,
-        "subject": subject,
-        "area": Area.REVIEWS,
-        "source_event_id": event.event_id,
-        "occurred_at": event.occurred_at,
-    }
-    rule_award(code=RuleCode.REVIEW, **common)
-    if event.photo_count > 0:
-        rule_award(code=RuleCode.REVIEW_PHOTO, **common)
-    if _first_review_of_product(event):
-        rule_award(code=RuleCode.FIRST_REVIEW, **common)
+    reviews_published([event])
 
 
-def _first_review_of_product(event: ReviewPublished) -> bool:
-    """Whether this review is its product's first published review ever (the
-    first to claim the product's row; a redelivery finds its own claim)."""
-    try:
-        with transaction.atomic():
-            claim, _created = FirstReview.objects.get_or_create(
-                product_id=event.product_id,
-                defaults={"review_id": event.review_id, "user_id": event.author_id},
-            )
-    except IntegrityError:
-        return False
-    return claim.review_id == event.review_id
+@subscribe(ReviewPublished, name="loyalty.review", many=True)
+def reviews_published(events: list[ReviewPublished]) -> None:
+    firsts = _first_reviews_of_products(events)
+    earns = []
+    for event in events:
+        common = {
+            "user_id": event.author_id,
+            "subject": f"review:{event.review_id}",
+            "area": Area.REVIEWS,
+            "source_event_id": event.event_id,
+            "occurred_at": event.occurred_at,
+        }
+        earns.append(Earn(code=RuleCode.REVIEW, **common))
+        if event.photo_count > 0:
+            earns.append(Earn(code=RuleCode.REVIEW_PHOTO, **common))
+        if event.review_id in firsts:
+            earns.append(Earn(code=RuleCode.FIRST_REVIEW, **common))
+    rule_award_many(earns)
+
+
+def _first_reviews_of_products(events: list[ReviewPublished]) -> set[int]:
+    """The reviews among these that are their product's first published
+    review ever (the first to claim the product's row; a redelivery finds
+    its own claim). Products are claimed in order, so two batches claiming
+    the same products wait for each other instead of deadlocking."""
+    if not events:
+        return set()
+    claims: dict[int, ReviewPublished] = {}
+    for event in events:
+        claims.setdefault(event.product_id, event)
+    FirstReview.objects.bulk_create(
+        [
+            FirstReview(product_id=product_id, review_id=event.review_id, user_id=event.author_id)
+            for product_id, event in sorted(claims.items())
+        ],
+        ignore_conflicts=True,
+    )
+    first = dict(
+        FirstReview.objects.filter(product_id__in=claims).values_list("product_id", "review_id")
+    )
+    return {event.review_id for event in events if first.get(event.product_id) == event.review_id}
 
 
 @subscribe(ReviewVoted, name="loyalty.review_helpful")
@@ -306,29 +349,46 @@ def review_voted(event: ReviewVoted) -> None:
         )
 
 
-@subscribe(AnswerPosted, name="loyalty.answer")
 def answer_posted(event: AnswerPosted) -> None:
-    rule_award(
-        code=RuleCode.ANSWER,
-        user_id=event.author_id,
-        subject=f"answer:{event.answer_id}",
-        area=Area.ANSWERS,
-        source_event_id=event.event_id,
-        occurred_at=event.occurred_at,
+    answers_posted([event])
+
+
+@subscribe(AnswerPosted, name="loyalty.answer", many=True)
+def answers_posted(events: list[AnswerPosted]) -> None:
+    rule_award_many(
+        [
+            Earn(
+                code=RuleCode.ANSWER,
+                user_id=event.author_id,
+                subject=f"answer:{event.answer_id}",
+                area=Area.ANSWERS,
+                source_event_id=event.event_id,
+                occurred_at=event.occurred_at,
+            )
+            for event in events
+        ]
     )
 
 
-@subscribe(AnswerAccepted, name="loyalty.answer_accepted")
 def answer_accepted(event: AnswerAccepted) -> None:
-    if event.accepted_by_id == event.author_id:
-        return  # accepting one's own answer earns nothing
-    rule_award(
-        code=RuleCode.ANSWER_ACCEPTED,
-        user_id=event.author_id,
-        subject=f"answer:{event.answer_id}",
-        area=Area.ANSWERS,
-        source_event_id=event.event_id,
-        occurred_at=event.occurred_at,
+    answers_accepted([event])
+
+
+@subscribe(AnswerAccepted, name="loyalty.answer_accepted", many=True)
+def answers_accepted(events: list[AnswerAccepted]) -> None:
+    rule_award_many(
+        [
+            Earn(
+                code=RuleCode.ANSWER_ACCEPTED,
+                user_id=event.author_id,
+                subject=f"answer:{event.answer_id}",
+                area=Area.ANSWERS,
+                source_event_id=event.event_id,
+                occurred_at=event.occurred_at,
+            )
+            for event in events
+            if event.accepted_by_id != event.author_id  # accepting one's own answer earns nothing
+        ]
     )
 
 
@@ -345,41 +405,67 @@ def answer_unaccepted(event: AnswerUnaccepted) -> None:
     )
 
 
-@subscribe(ThreadCreated, name="loyalty.forum_thread")
 def thread_created(event: ThreadCreated) -> None:
-    rule_award(
-        code=RuleCode.FORUM_THREAD,
-        user_id=event.author_id,
-        subject=f"post:{event.post_id}",
-        area=Area.FORUM,
-        source_event_id=event.event_id,
-        occurred_at=event.occurred_at,
+    threads_created([event])
+
+
+@subscribe(ThreadCreated, name="loyalty.forum_thread", many=True)
+def threads_created(events: list[ThreadCreated]) -> None:
+    rule_award_many(
+        [
+            Earn(
+                code=RuleCode.FORUM_THREAD,
+                user_id=event.author_id,
+                subject=f"post:{event.post_id}",
+                area=Area.FORUM,
+                source_event_id=event.event_id,
+                occurred_at=event.occurred_at,
+            )
+            for event in events
+        ]
     )
 
 
-@subscribe(PostCreated, name="loyalty.forum_reply")
 def post_created(event: PostCreated) -> None:
-    rule_award(
-        code=RuleCode.FORUM_REPLY,
-        user_id=event.author_id,
-        subject=f"post:{event.post_id}",
-        area=Area.FORUM,
-        source_event_id=event.event_id,
-        occurred_at=event.occurred_at,
+    posts_created([event])
+
+
+@subscribe(PostCreated, name="loyalty.forum_reply", many=True)
+def posts_created(events: list[PostCreated]) -> None:
+    rule_award_many(
+        [
+            Earn(
+                code=RuleCode.FORUM_REPLY,
+                user_id=event.author_id,
+                subject=f"post:{event.post_id}",
+                area=Area.FORUM,
+                source_event_id=event.event_id,
+                occurred_at=event.occurred_at,
+            )
+            for event in events
+        ]
     )
 
 
-@subscribe(PollVoted, name="loyalty.poll_vote")
 def poll_voted(event: PollVoted) -> None:
-    if not event.first_vote:
-        return
-    rule_award(
-        code=RuleCode.POLL_VOTE,
-        user_id=event.voter_id,
-        subject=f"poll-vote:{event.poll_id}",
-        area=Area.POLLS,
-        source_event_id=event.event_id,
-        occurred_at=event.occurred_at,
+    polls_voted([event])
+
+
+@subscribe(PollVoted, name="loyalty.poll_vote", many=True)
+def polls_voted(events: list[PollVoted]) -> None:
+    rule_award_many(
+        [
+            Earn(
+                code=RuleCode.POLL_VOTE,
+                user_id=event.voter_id,
+                subject=f"poll-vote:{event.poll_id}",
+                area=Area.POLLS,
+                source_event_id=event.event_id,
+                occurred_at=event.occurred_at,
+            )
+            for event in events
+            if event.first_vote
+        ]
     )
 
 

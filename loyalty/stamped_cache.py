@@ -90,6 +90,12 @@ class StampedCache:
         key = self._stamp_key(user_id)
         transaction.on_commit(lambda: cache.delete(key))
 
+    def changed_many(self, *, user_ids) -> None:
+        """`changed` for many members, with one cache call."""
+        keys = [self._stamp_key(user_id) for user_id in user_ids]
+        if keys:
+            transaction.on_commit(lambda: cache.delete_many(keys))
+
     def all_changed(self) -> None:
         """Something every member's figure depends on changed (after commit)."""
 

@@ -55,18 +55,33 @@ def qualifying_value(
 ) -> Decimal:
     """Qualifying points (net of reversals, spending never counts) or spend
     in the current period: one aggregate query."""
+    return qualifying_values(user_ids=[user_id], now=now, program=program).get(user_id, ZERO)
+
+
+def qualifying_values(
+    *, user_ids, now: datetime | None = None, program: ProgramSettings | None = None
+) -> dict[int, Decimal]:
+    """`qualifying_value` of many members ({user_id: value}; a member with
+    nothing is left out), in one grouped query."""
     program = program or ProgramSettings.current()
     now = now or timezone.now()
     start = period_start(now=now, period=program.tier_period)
+    ids = set(user_ids)
     if program.tier_basis == TierBasis.SPEND:
-        total = MemberSpend.objects.filter(
-            user_id=user_id, paid_at__gte=start, paid_at__lte=now, cancelled=False
-        ).aggregate(total=Sum(F("paid_total") - F("refunded_total")))["total"]
+        rows = (
+            MemberSpend.objects.filter(
+                user_id__in=ids, paid_at__gte=start, paid_at__lte=now, cancelled=False
+            )
+            .values("user_id")
+            .annotate(total=Sum(F("paid_total") - F("refunded_total")))
+        )
     else:
-        total = Award.objects.filter(
-            user_id=user_id, created_at__gte=start, created_at__lte=now
-        ).aggregate(total=Sum("net"))["total"]
-    return max(Decimal(total or 0), ZERO)
+        rows = (
+            Award.objects.filter(user_id__in=ids, created_at__gte=start, created_at__lte=now)
+            .values("user_id")
+            .annotate(total=Sum("net"))
+        )
+    return {row["user_id"]: max(Decimal(row["total"] or 0), ZERO) for row in rows.order_by()}
 
 
 def tiers_ladder() -> list[Tier]:

@@ -17,7 +17,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from loyalty import notifications
-from loyalty.marks_cache import marks_changed
+from loyalty.marks_cache import marks_changed, marks_many_changed
 from loyalty.models import (
     Award,
     Badge,
@@ -46,51 +46,102 @@ def badge_give(*, user_id: int, badge: Badge, note: str = "") -> MemberBadge | N
     return held
 
 
-def _standing_counts(user_id: int, rules: Iterable[str]) -> dict[str, int]:
-    rows = (
-        Award.objects.filter(user_id=user_id, rule__in=set(rules), net__gt=0)
-        .values("rule")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    return {row["rule"]: row["n"] for row in rows}
-
-
 def badges_check(*, user_id: int, rules: Iterable[str] = (), account: PointsAccount | None = None):
     """Give the member every enabled badge for earning they now qualify for
     (counts of standing awards under `rules`, points earned in all)."""
-    rules = set(rules)
-    held = MemberBadge.objects.filter(user_id=user_id).values("badge_id")
+    return badges_check_many(
+        rules_by_user={user_id: set(rules)},
+        accounts={user_id: account} if account is not None else None,
+    )
+
+
+def badges_check_many(
+    *, rules_by_user: dict[int, set[str]], accounts: dict[int, PointsAccount] | None = None
+) -> list[MemberBadge]:
+    """`badges_check` for many members ({user_id: rules}), with three reads
+    for all of them: the badges, the ones held, the standing awards' counts."""
+    if not rules_by_user:
+        return []
+    user_ids = set(rules_by_user)
+    all_rules = set().union(*rules_by_user.values())
     badges = list(
-        Badge.objects.filter(enabled=True)
-        .filter(
-            Q(criterion=BadgeCriterion.AWARD_COUNT, rule__in=rules)
+        Badge.objects.filter(enabled=True).filter(
+            Q(criterion=BadgeCriterion.AWARD_COUNT, rule__in=all_rules)
             | Q(criterion=BadgeCriterion.POINTS_EARNED)
         )
-        .exclude(pk__in=held)
     )
     if not badges:
         return []
-    counts = _standing_counts(user_id, {b.rule for b in badges if b.rule})
-    if account is None:
-        account = PointsAccount.objects.filter(user_id=user_id).first()
-    earned = account.earned_total if account is not None else 0
-    given = []
-    for badge in badges:
-        reached = (
-            counts.get(badge.rule, 0) if badge.criterion == BadgeCriterion.AWARD_COUNT else earned
+    held = set(
+        MemberBadge.objects.filter(user_id__in=user_ids, badge__in=badges).values_list(
+            "user_id", "badge_id"
         )
-        if reached >= badge.threshold:
-            held_badge = badge_give(user_id=user_id, badge=badge)
-            if held_badge is not None:
-                given.append(held_badge)
-    return given
+    )
+    count_rules = {b.rule for b in badges if b.criterion == BadgeCriterion.AWARD_COUNT}
+    counts: dict[tuple[int, str], int] = {}
+    if count_rules:
+        rows = (
+            Award.objects.filter(user_id__in=user_ids, rule__in=count_rules, net__gt=0)
+            .values("user_id", "rule")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        counts = {(row["user_id"], row["rule"]): row["n"] for row in rows}
+    if accounts is None or any(accounts.get(user_id) is None for user_id in user_ids):
+        accounts = {a.user_id: a for a in PointsAccount.objects.filter(user_id__in=user_ids)} | {
+            user_id: account for user_id, account in (accounts or {}).items() if account
+        }
+    due = []
+    for user_id in sorted(user_ids):
+        account = accounts.get(user_id)
+        earned = account.earned_total if account is not None else 0
+        for badge in badges:
+            if (user_id, badge.pk) in held:
+                continue
+            if badge.criterion == BadgeCriterion.AWARD_COUNT:
+                if badge.rule not in rules_by_user[user_id]:
+                    continue
+                reached = counts.get((user_id, badge.rule), 0)
+            else:
+                reached = earned
+            if reached >= badge.threshold:
+                due.append((user_id, badge))
+    return badges_give_many(due)
+
+
+def badges_give_many(due: list[tuple[int, Badge]]) -> list[MemberBadge]:
+    """`badge_give` for many (member, badge) pairs, with one write each for
+    the badges and the notifications. Should one be given concurrently
+    meanwhile, each is given on its own instead (still once)."""
+    if not due:
+        return []
+    if len(due) == 1:
+        held = badge_give(user_id=due[0][0], badge=due[0][1])
+        return [held] if held is not None else []
+    rows = [MemberBadge(user_id=user_id, badge=badge) for user_id, badge in due]
+    try:
+        with transaction.atomic():
+            MemberBadge.objects.bulk_create(rows)
+    except IntegrityError:
+        given = [badge_give(user_id=user_id, badge=badge) for user_id, badge in due]
+        return [held for held in given if held is not None]
+    notifications.notify_badges(rows)
+    marks_many_changed(user_ids={row.user_id for row in rows})
+    return rows
 
 
 def challenge_progress_counts(user_id: int, challenges: list[Challenge]) -> dict[int, int]:
     """Standing awards counted by each challenge, in one query."""
-    if not challenges:
-        return {}
+    return challenge_progress_counts_many([user_id], challenges).get(user_id, {})
+
+
+def challenge_progress_counts_many(
+    user_ids: Iterable[int], challenges: list[Challenge]
+) -> dict[int, dict[int, int]]:
+    """{user_id: {challenge id: standing awards counted}}, in one query."""
+    ids = set(user_ids)
+    if not challenges or not ids:
+        return {user_id: {} for user_id in ids}
     aggregates = {
         f"c{c.pk}": Count(
             "pk",
@@ -98,54 +149,99 @@ def challenge_progress_counts(user_id: int, challenges: list[Challenge]) -> dict
         )
         for c in challenges
     }
-    row = Award.objects.filter(user_id=user_id, net__gt=0).aggregate(**aggregates)
-    return {c.pk: row[f"c{c.pk}"] or 0 for c in challenges}
+    rows = {
+        row["user_id"]: row
+        for row in Award.objects.filter(user_id__in=ids, net__gt=0)
+        .values("user_id")
+        .annotate(**aggregates)
+        .order_by()
+    }
+    return {
+        user_id: {c.pk: (rows.get(user_id) or {}).get(f"c{c.pk}") or 0 for c in challenges}
+        for user_id in ids
+    }
 
 
 def challenges_check(*, user_id: int, rule: str, now: dt.datetime | None = None):
     """Complete the open challenges on `rule` the member has now reached:
     bonus points (an award of its own) and the challenge's badge."""
+    return challenges_check_many(rules_by_user={user_id: {rule}}, now=now)
+
+
+def challenges_check_many(
+    *, rules_by_user: dict[int, set[str]], now: dt.datetime | None = None
+) -> list[ChallengeCompletion]:
+    """`challenges_check` for many members ({user_id: rules}): the open
+    challenges, the completions and the progress read once for all."""
+    if not rules_by_user:
+        return []
     now = now or timezone.now()
+    all_rules = set().union(*rules_by_user.values())
     open_challenges = list(
-        Challenge.objects.filter(enabled=True, rule=rule, starts_at__lte=now, ends_at__gt=now)
-        .exclude(completions__user_id=user_id)
-        .select_related("badge")
+        Challenge.objects.filter(
+            enabled=True, rule__in=all_rules, starts_at__lte=now, ends_at__gt=now
+        ).select_related("badge")
     )
-    progress = challenge_progress_counts(user_id, open_challenges)
+    if not open_challenges:
+        return []
+    user_ids = set(rules_by_user)
+    done = set(
+        ChallengeCompletion.objects.filter(
+            user_id__in=user_ids, challenge__in=open_challenges
+        ).values_list("user_id", "challenge_id")
+    )
+    progress = challenge_progress_counts_many(user_ids, open_challenges)
     completed = []
-    for challenge in open_challenges:
-        if progress[challenge.pk] < challenge.target:
-            continue
-        try:
-            with transaction.atomic():
-                completion = ChallengeCompletion.objects.create(
-                    user_id=user_id, challenge=challenge
-                )
-        except IntegrityError:
-            continue
-        if challenge.bonus_points:
-            points_award(
-                user_id=user_id,
-                rule="challenge",
-                subject=f"challenge:{challenge.pk}",
-                points=challenge.bonus_points,
-                note=challenge.name,
-            )
-        if challenge.badge is not None and challenge.badge.enabled:
-            badge_give(user_id=user_id, badge=challenge.badge, note=challenge.name)
-        notifications.notify_challenge(completion)
-        completed.append(completion)
+    for user_id in sorted(user_ids):
+        for challenge in open_challenges:
+            if challenge.rule not in rules_by_user[user_id] or (user_id, challenge.pk) in done:
+                continue
+            if progress[user_id][challenge.pk] < challenge.target:
+                continue
+            completion = _challenge_complete(user_id=user_id, challenge=challenge)
+            if completion is not None:
+                completed.append(completion)
     return completed
 
 
+def _challenge_complete(*, user_id: int, challenge: Challenge) -> ChallengeCompletion | None:
+    try:
+        with transaction.atomic():
+            completion = ChallengeCompletion.objects.create(user_id=user_id, challenge=challenge)
+    except IntegrityError:
+        return None
+    if challenge.bonus_points:
+        points_award(
+            user_id=user_id,
+            rule="challenge",
+            subject=f"challenge:{challenge.pk}",
+            points=challenge.bonus_points,
+            note=challenge.name,
+        )
+    if challenge.badge is not None and challenge.badge.enabled:
+        badge_give(user_id=user_id, badge=challenge.badge, note=challenge.name)
+    notifications.notify_challenge(completion)
+    return completion
+
+
 @award_listener
-def _follow_awards(*, award: Award, delta: int, account: PointsAccount) -> None:
-    if delta <= 0 or award.rule == "challenge":
-        if award.rule == "challenge" and delta > 0:
-            badges_check(user_id=award.user_id, account=account)
-        return
-    badges_check(user_id=award.user_id, rules={award.rule}, account=account)
-    challenges_check(user_id=award.user_id, rule=award.rule)
+def _badges_follow_awards(changes) -> None:
+    """Earning badges and challenges for every member whose awards gained;
+    a challenge's own bonus counts only towards points-earned badges."""
+    badge_rules: dict[int, set[str]] = {}
+    challenge_rules: dict[int, set[str]] = {}
+    accounts: dict[int, PointsAccount] = {}
+    for change in changes:
+        if change.delta <= 0:
+            continue
+        user_id = change.account.user_id
+        accounts[user_id] = change.account
+        rules = badge_rules.setdefault(user_id, set())
+        if change.award.rule != "challenge":
+            rules.add(change.award.rule)
+            challenge_rules.setdefault(user_id, set()).add(change.award.rule)
+    badges_check_many(rules_by_user=badge_rules, accounts=accounts)
+    challenges_check_many(rules_by_user=challenge_rules)
 
 
 def member_days_badges_give(*, now: dt.datetime | None = None, batch: int = 1000) -> int:

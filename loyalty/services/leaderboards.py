@@ -38,32 +38,41 @@ logger = logging.getLogger("kampung.loyalty.leaderboards")
 
 def leaderboard_bump(*, user_id: int, area: str, delta: int, when=None) -> None:
     """Move the member's points by `delta` on every board the change is in."""
+    leaderboard_bump_many([(user_id, area, delta)], when=when)
+
+
+def leaderboard_bump_many(moves: list[tuple[int, str, int]], *, when=None) -> None:
+    """Each (member, area, delta): move the member's points on every board
+    the change is in, in one round trip for all of them."""
+    moves = [move for move in moves if move[2]]
     client = redis_client()
-    if client is None or delta == 0:
+    if client is None or not moves:
         return
     when = when or timezone.now()
-    areas = [OVERALL] + ([area] if area in BOARD_AREAS and area != OVERALL else [])
+    periods = {scope: period_of(scope=scope, when=when) for scope in SCOPES}
     try:
         with client.pipeline(transaction=False) as pipe:
-            for scope in SCOPES:
-                period = period_of(scope=scope, when=when)
-                for board_area in areas:
-                    key = board_key(scope=scope, area=board_area, period=period)
-                    pipe.zincrby(key, -delta, member_name(user_id))
-                    ttl = KEY_TTL[scope]
-                    if ttl is not None:
-                        pipe.expire(key, int(ttl.total_seconds()))
+            keys = set()
+            for user_id, area, delta in moves:
+                areas = [OVERALL] + ([area] if area in BOARD_AREAS and area != OVERALL else [])
+                for scope, period in periods.items():
+                    for board_area in areas:
+                        key = board_key(scope=scope, area=board_area, period=period)
+                        pipe.zincrby(key, -delta, member_name(user_id))
+                        if KEY_TTL[scope] is not None:
+                            keys.add((key, int(KEY_TTL[scope].total_seconds())))
+            for key, seconds in keys:
+                pipe.expire(key, seconds)
             pipe.execute()
     except redis.RedisError:
         logger.warning("Leaderboard update in Redis failed (a rebuild fixes it)", exc_info=True)
 
 
 @award_listener
-def _leaderboards_follow_award(*, award, delta, account) -> None:
-    user_id, area, when = account.user_id, award.area, timezone.now()
-    transaction.on_commit(
-        lambda: leaderboard_bump(user_id=user_id, area=area, delta=delta, when=when)
-    )
+def _leaderboards_follow_awards(changes) -> None:
+    moves = [(change.account.user_id, change.award.area, change.delta) for change in changes]
+    when = timezone.now()
+    transaction.on_commit(lambda: leaderboard_bump_many(moves, when=when))
 
 
 def leaderboard_rebuild(*, scope: str, area: str, period: str | None = None) -> bool:

@@ -14,8 +14,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.bulk import rows_update
 from core.exceptions import ApplicationError
-from loyalty.balance_cache import balance_changed
+from loyalty.balance_cache import balance_changed, balances_changed
 from loyalty.models import (
     Area,
     Award,
@@ -31,11 +32,20 @@ from loyalty.services.board_scores import board_scores_move
 NOTE_MAX = 500
 
 # Parts of the program that follow awards (badges, tiers, challenges,
-# leaderboards) register here: fn(*, award, delta, account) is called inside
-# the transaction that changed the award's standing by `delta` (never 0),
-# holding the member's account lock, so what it writes commits or rolls back
-# with the entries. Use transaction.on_commit for anything outside the database.
+# leaderboards) register here: fn(changes) is called with a list of
+# AwardChange inside the transaction that changed those awards' standing
+# (each by a `delta`, never 0), holding the members' account locks, so what
+# it writes commits or rolls back with the entries. One call may carry many
+# members' changes (a batch of events): read and write once for all of them.
+# Use transaction.on_commit for anything outside the database.
 _award_listeners: list = []
+
+
+@dataclass(frozen=True)
+class AwardChange:
+    award: Award
+    delta: int
+    account: PointsAccount
 
 
 def award_listener(fn):
@@ -43,6 +53,12 @@ def award_listener(fn):
     if fn not in _award_listeners:
         _award_listeners.append(fn)
     return fn
+
+
+def _tell_listeners(changes: list[AwardChange]) -> None:
+    if changes:
+        for listener in _award_listeners:
+            listener(changes)
 
 
 def return_window() -> timedelta:
@@ -55,6 +71,24 @@ def account_lock(*, user_id: int) -> PointsAccount:
     caller's transaction (call inside `transaction.atomic`)."""
     PointsAccount.objects.bulk_create([PointsAccount(user_id=user_id)], ignore_conflicts=True)
     return PointsAccount.objects.select_for_update().get(user_id=user_id)
+
+
+def accounts_lock(*, user_ids: Iterable[int]) -> dict[int, PointsAccount]:
+    """`account_lock` for many members at once ({user_id: account}), in
+    member order, so two batches locking overlapping members wait for each
+    other instead of deadlocking."""
+    ids = sorted(set(user_ids))
+    if not ids:
+        return {}
+    PointsAccount.objects.bulk_create(
+        [PointsAccount(user_id=user_id) for user_id in ids], ignore_conflicts=True
+    )
+    return {
+        account.user_id: account
+        for account in PointsAccount.objects.select_for_update()
+        .filter(user_id__in=ids)
+        .order_by("user_id")
+    }
 
 
 @dataclass
@@ -135,19 +169,20 @@ def _pending_part(award: Award) -> int:
     return award.net if award.pending and award.released_at is None else 0
 
 
-def _settle(
+def _posting_for(
     *,
     account: PointsAccount,
     award: Award,
     target: int,
     source_event_id: uuid.UUID | None,
     note: str,
-) -> list[LedgerEntry]:
-    """Move the award's standing points to `target` (0..award.points)."""
+) -> tuple[_Posting | None, int]:
+    """The entries that move the award's standing points to `target`
+    (0..award.points), and the delta; sets `award.net` (not saved)."""
     target = max(0, min(target, award.points))
     delta = target - award.net
     if delta == 0:
-        return []
+        return None, 0
     posting = _Posting(
         account=account,
         rule=award.rule,
@@ -165,11 +200,65 @@ def _settle(
     else:
         posting.take_back(points=-delta, pending_first=_pending_part(award))
     award.net = target
+    return posting, delta
+
+
+def _settle(
+    *,
+    account: PointsAccount,
+    award: Award,
+    target: int,
+    source_event_id: uuid.UUID | None,
+    note: str,
+) -> list[LedgerEntry]:
+    """Move the award's standing points to `target` (0..award.points)."""
+    posting, delta = _posting_for(
+        account=account, award=award, target=target, source_event_id=source_event_id, note=note
+    )
+    if posting is None:
+        return []
     award.save(update_fields=["net", "updated_at"])
     entries = posting.save(activity=delta > 0)
-    for listener in _award_listeners:
-        listener(award=award, delta=delta, account=account)
+    _tell_listeners([AwardChange(award=award, delta=delta, account=account)])
     return entries
+
+
+@dataclass(frozen=True, kw_only=True)
+class Grant:
+    """One award wanted (see `points_award`)."""
+
+    user_id: int
+    rule: str
+    subject: str
+    points: int
+    area: str = Area.OTHER
+    source_event_id: uuid.UUID | None = None
+    occurred_at: datetime | None = None
+    pending: bool = False
+    hold_order_id: int | None = None
+    available_at: datetime | None = None
+    note: str = ""
+
+    @property
+    def key(self) -> tuple[int, str, str]:
+        return (self.user_id, self.rule, self.subject)
+
+
+def awards_existing(keys: Iterable[tuple[int, str, str]]) -> dict[tuple[int, str, str], Award]:
+    """The awards already made for these (member, rule, subject), in one query."""
+    keys = set(keys)
+    if not keys:
+        return {}
+    found = Award.objects.filter(
+        user_id__in={k[0] for k in keys},
+        rule__in={k[1] for k in keys},
+        subject__in={k[2] for k in keys},
+    )
+    return {
+        (award.user_id, award.rule, award.subject): award
+        for award in found
+        if (award.user_id, award.rule, award.subject) in keys
+    }
 
 
 @transaction.atomic
@@ -194,40 +283,136 @@ def points_award(
     is given, for that order's delivery plus the return window.
 
     The caller has applied the rule's caps; `points` <= 0 awards nothing."""
-    if points <= 0:
-        return None
-    account = account_lock(user_id=user_id)
-    if hold_order_id is not None and available_at is None:
-        delivered = DeliveredOrder.objects.filter(order_id=hold_order_id).first()
-        if delivered is not None:
-            available_at = delivered.delivered_at + return_window()
-    award, created = Award.objects.get_or_create(
+    grant = Grant(
         user_id=user_id,
         rule=rule,
         subject=subject,
-        defaults={
-            "area": area,
-            "points": points,
-            "pending": pending,
-            "hold_order_id": hold_order_id,
-            "available_at": available_at,
-            "source_event_id": source_event_id,
-            "standing_at": occurred_at,
-        },
-    )
-    if not created:
-        if not _newer(award, occurred_at):
-            return award
-        award.standing_at = occurred_at
-        award.save(update_fields=["standing_at", "updated_at"])
-    _settle(
-        account=account,
-        award=award,
-        target=award.points,
+        points=points,
+        area=area,
         source_event_id=source_event_id,
+        occurred_at=occurred_at,
+        pending=pending,
+        hold_order_id=hold_order_id,
+        available_at=available_at,
         note=note,
     )
-    return award
+    return points_award_many([grant])[0]
+
+
+def points_award_many(
+    grants: list[Grant],
+    *,
+    accounts: dict[int, PointsAccount] | None = None,
+    existing: dict[tuple[int, str, str], Award] | None = None,
+) -> list[Award | None]:
+    """`points_award` for many grants in one transaction, in order (a grant
+    for an award made earlier in the list changes nothing): the accounts are
+    locked once, in member order, and the awards, the entries, the board
+    scores and the balances are written with one statement each, whatever
+    the number of grants. Returns each grant's award (None for no points).
+
+    `accounts` (locked by the caller) and `existing` (`awards_existing` of
+    the grants, read under those locks) save reading them again."""
+    results: list[Award | None] = [None] * len(grants)
+    live = [(index, grant) for index, grant in enumerate(grants) if grant.points > 0]
+    if not live:
+        return results
+    with transaction.atomic():
+        if accounts is None:
+            accounts = accounts_lock(user_ids=[grant.user_id for _i, grant in live])
+        if existing is None:
+            existing = awards_existing(grant.key for _i, grant in live)
+        else:
+            existing = dict(existing)
+        holds = {
+            grant.hold_order_id
+            for _i, grant in live
+            if grant.hold_order_id is not None and grant.available_at is None
+        }
+        delivered = (
+            dict(
+                DeliveredOrder.objects.filter(order_id__in=holds).values_list(
+                    "order_id", "delivered_at"
+                )
+            )
+            if holds
+            else {}
+        )
+        window = return_window() if delivered else None
+        created: list[Award] = []
+        stood_again: list[Award] = []
+        postings: list[tuple[_Posting, int]] = []
+        for index, grant in live:
+            award = existing.get(grant.key)
+            if award is None:
+                available_at = grant.available_at
+                if available_at is None and grant.hold_order_id in delivered:
+                    available_at = delivered[grant.hold_order_id] + window
+                award = Award(
+                    user_id=grant.user_id,
+                    rule=grant.rule,
+                    subject=grant.subject,
+                    area=grant.area,
+                    points=grant.points,
+                    net=0,
+                    pending=grant.pending,
+                    hold_order_id=grant.hold_order_id,
+                    available_at=available_at,
+                    source_event_id=grant.source_event_id,
+                    standing_at=grant.occurred_at,
+                )
+                existing[grant.key] = award
+                created.append(award)
+            elif _newer(award, grant.occurred_at):
+                award.standing_at = grant.occurred_at
+                stood_again.append(award)
+            else:
+                results[index] = award
+                continue
+            results[index] = award
+            posting, delta = _posting_for(
+                account=accounts[grant.user_id],
+                award=award,
+                target=award.points,
+                source_event_id=grant.source_event_id,
+                note=grant.note,
+            )
+            if posting is not None:
+                postings.append((posting, delta))
+        Award.objects.bulk_create(created)
+        for award in stood_again:
+            award.save(update_fields=["standing_at", "net", "updated_at"])
+        _postings_save(postings)
+    return results
+
+
+def _postings_save(postings: list[tuple[_Posting, int]]) -> None:
+    """Write many postings' entries, board scores and accounts with one
+    statement each, then tell the listeners."""
+    if not postings:
+        return
+    entries = [entry for posting, _delta in postings for entry in posting.entries]
+    LedgerEntry.objects.bulk_create(entries)
+    board_scores_move(entries)
+    now = timezone.now()
+    touched: dict[int, PointsAccount] = {}
+    for posting, delta in postings:
+        account = posting.account
+        touched[account.user_id] = account
+        account.updated_at = now
+        if delta > 0:
+            account.last_activity_at = now
+    rows_update(
+        list(touched.values()),
+        ["available", "pending", "debt", "earned_total", "updated_at", "last_activity_at"],
+    )
+    balances_changed(user_ids=touched)
+    _tell_listeners(
+        [
+            AwardChange(award=posting.award, delta=delta, account=posting.account)
+            for posting, delta in postings
+        ]
+    )
 
 
 def _newer(award: Award, occurred_at: datetime | None) -> bool:

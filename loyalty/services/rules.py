@@ -4,6 +4,8 @@ needs, staff exclusion and the caps, then `points_award` (the ledger)."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
 
@@ -14,7 +16,13 @@ from django.utils import timezone
 
 from core import hooks
 from loyalty.models import Area, Award, EarningRule
-from loyalty.services.ledger import account_lock, award_standing, points_award
+from loyalty.services.ledger import (
+    Grant,
+    accounts_lock,
+    award_standing,
+    awards_existing,
+    points_award_many,
+)
 
 # (code, points, points per currency unit, daily cap, lifetime cap, trust level).
 # IDR: 1 point per Rp 10,000 spent. The data migration makes the same rules.
@@ -73,16 +81,61 @@ def purchase_points(
     return int(points.to_integral_value(rounding=ROUND_DOWN)) if points > 0 else 0
 
 
+def member_trust_levels(user_ids: Iterable[int]) -> dict[int, int]:
+    """The members' community trust levels (0 with no provider), in one call."""
+    ids = list(set(user_ids))
+    if not ids:
+        return {}
+    for fn in hooks.get_hooks(hooks.MEMBER_TRUST_LEVELS):
+        levels = fn(ids)
+        return {user_id: int(levels.get(user_id, 0)) for user_id in ids}
+    return dict.fromkeys(ids, 0)
+
+
 def member_trust_level(user_id: int) -> int:
     """The member's community trust level (0 with no provider)."""
-    for fn in hooks.get_hooks(hooks.MEMBER_TRUST_LEVELS):
-        return int(fn([user_id]).get(user_id, 0))
-    return 0
+    return member_trust_levels([user_id])[user_id]
 
 
 def _day_start(now: datetime) -> datetime:
     local = timezone.localtime(now)
     return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def _earned_so_far(
+    *, rules: Iterable[EarningRule], user_ids: Iterable[int], now: datetime
+) -> dict[tuple[int, str], list[int]]:
+    """{(member, rule): [points ever, points today]} of the capped rules'
+    awards, in one query."""
+    codes = {
+        rule.code for rule in rules if rule.daily_cap is not None or rule.lifetime_cap is not None
+    }
+    ids = set(user_ids)
+    if not codes or not ids:
+        return {}
+    start = _day_start(now)
+    rows = (
+        Award.objects.filter(user_id__in=ids, rule__in=codes)
+        .values("user_id", "rule")
+        .annotate(
+            ever=Sum("points"),
+            today=Sum(
+                "points",
+                filter=Q(created_at__gte=start, created_at__lt=start + timedelta(days=1)),
+            ),
+        )
+        .order_by()
+    )
+    return {(row["user_id"], row["rule"]): [row["ever"] or 0, row["today"] or 0] for row in rows}
+
+
+def _cap(rule: EarningRule, points: int, earned: list[int]) -> int:
+    ever, today = earned
+    if rule.daily_cap is not None:
+        points = min(points, rule.daily_cap - today)
+    if rule.lifetime_cap is not None:
+        points = min(points, rule.lifetime_cap - ever)
+    return max(points, 0)
 
 
 def capped_points(*, rule: EarningRule, user_id: int, points: int, now: datetime) -> int:
@@ -91,22 +144,27 @@ def capped_points(*, rule: EarningRule, user_id: int, points: int, now: datetime
     lock so concurrent awards count each other)."""
     if rule.daily_cap is None and rule.lifetime_cap is None:
         return points
-    start = _day_start(now)
-    earned = Award.objects.filter(user_id=user_id, rule=rule.code).aggregate(
-        ever=Sum("points"),
-        today=Sum(
-            "points",
-            filter=Q(created_at__gte=start, created_at__lt=start + timedelta(days=1)),
-        ),
-    )
-    if rule.daily_cap is not None:
-        points = min(points, rule.daily_cap - (earned["today"] or 0))
-    if rule.lifetime_cap is not None:
-        points = min(points, rule.lifetime_cap - (earned["ever"] or 0))
-    return max(points, 0)
+    earned = _earned_so_far(rules=[rule], user_ids=[user_id], now=now)
+    return _cap(rule, points, earned.get((user_id, rule.code), [0, 0]))
 
 
-@transaction.atomic
+@dataclass(frozen=True, kw_only=True)
+class Earn:
+    """Something a member did that a rule may pay for (see `rule_award`)."""
+
+    code: str
+    user_id: int | None
+    subject: str
+    area: str = Area.OTHER
+    source_event_id: uuid.UUID | None = None
+    occurred_at: datetime | None = None
+    points: int | None = None
+    pending: bool = False
+    hold_order_id: int | None = None
+    available_at: datetime | None = None
+    note: str = ""
+
+
 def rule_award(
     *,
     code: str,
@@ -127,44 +185,113 @@ def rule_award(
     rule's trust level, or when the caps leave nothing. An existing award is
     only re-stood by a newer event (an answer accepted again), uncapped: caps
     apply when an award is first made."""
-    if user_id is None:
-        return None
-    rule = rule or rule_get(code)
-    if rule is None or not rule.enabled:
-        return None
-    if rule.daily_cap is not None or rule.lifetime_cap is not None:
-        # Concurrent awards of the member must count each other against the caps.
-        account_lock(user_id=user_id)
-    existing = (
-        Award.objects.filter(user_id=user_id, rule=code, subject=subject)
-        .values_list("points", flat=True)
-        .first()
-    )
-    if existing is None:
-        staff = (
-            get_user_model().objects.filter(pk=user_id).values_list("is_staff", flat=True).first()
-        )
-        if staff is None or staff:
-            return None
-        if rule.min_trust_level and member_trust_level(user_id) < rule.min_trust_level:
-            return None
-        points = rule.points if points is None else points
-        points = capped_points(rule=rule, user_id=user_id, points=points, now=timezone.now())
-    else:
-        points = existing
-    return points_award(
+    earn = Earn(
+        code=code,
         user_id=user_id,
-        rule=code,
         subject=subject,
-        points=points,
         area=area,
         source_event_id=source_event_id,
         occurred_at=occurred_at,
+        points=points,
         pending=pending,
         hold_order_id=hold_order_id,
         available_at=available_at,
         note=note,
     )
+    return rule_award_many([earn], rules={code: rule} if rule is not None else None)[0]
+
+
+def rule_award_many(
+    earns: list[Earn], *, rules: dict[str, EarningRule | None] | None = None
+) -> list[Award | None]:
+    """`rule_award` for many at once (a batch of events), in order, in one
+    transaction: the rules, the members' accounts (locked in member order),
+    their existing awards, staff flags, trust levels and what the caps have
+    counted so far are read once for all; a member's awards in the batch
+    count against their caps in turn. Returns each one's award or None.
+
+    `rules`: {code: rule} already read (None or a disabled rule pays nothing)."""
+    results: list[Award | None] = [None] * len(earns)
+    wanted = {earn.code for earn in earns if earn.user_id is not None}
+    rules = dict(rules or {})
+    missing = wanted - rules.keys()
+    if missing:
+        rules |= {rule.code: rule for rule in EarningRule.objects.filter(code__in=missing)}
+    live = [
+        (index, earn)
+        for index, earn in enumerate(earns)
+        if earn.user_id is not None
+        and rules.get(earn.code) is not None
+        and rules[earn.code].enabled
+    ]
+    if not live:
+        return results
+    with transaction.atomic():
+        # Concurrent awards of a member must count each other against the caps.
+        accounts = accounts_lock(user_ids=[earn.user_id for _i, earn in live])
+        existing = awards_existing((earn.user_id, earn.code, earn.subject) for _i, earn in live)
+        first_time = {
+            earn.user_id
+            for _i, earn in live
+            if (earn.user_id, earn.code, earn.subject) not in existing
+        }
+        staff = dict(
+            get_user_model().objects.filter(pk__in=first_time).values_list("pk", "is_staff")
+        )
+        trust = member_trust_levels(
+            earn.user_id for _i, earn in live if rules[earn.code].min_trust_level
+        )
+        now = timezone.now()
+        earned = _earned_so_far(
+            rules=[rules[code] for code in {earn.code for _i, earn in live}],
+            user_ids=first_time,
+            now=now,
+        )
+        granted: dict[tuple[int, str, str], int] = {}
+        grants: list[tuple[int, Grant]] = []
+        for index, earn in live:
+            rule = rules[earn.code]
+            key = (earn.user_id, earn.code, earn.subject)
+            if key in existing:
+                points = existing[key].points
+            elif key in granted:
+                points = granted[key]
+            else:
+                if staff.get(earn.user_id, True):
+                    continue  # staff earn nothing; nor does a member that no longer exists
+                if rule.min_trust_level and trust.get(earn.user_id, 0) < rule.min_trust_level:
+                    continue
+                points = rule.points if earn.points is None else earn.points
+                if rule.daily_cap is not None or rule.lifetime_cap is not None:
+                    so_far = earned.setdefault((earn.user_id, earn.code), [0, 0])
+                    points = _cap(rule, points, so_far)
+                    so_far[0] += points
+                    so_far[1] += points
+                granted[key] = points
+            grants.append(
+                (
+                    index,
+                    Grant(
+                        user_id=earn.user_id,
+                        rule=earn.code,
+                        subject=earn.subject,
+                        points=points,
+                        area=earn.area,
+                        source_event_id=earn.source_event_id,
+                        occurred_at=earn.occurred_at,
+                        pending=earn.pending,
+                        hold_order_id=earn.hold_order_id,
+                        available_at=earn.available_at,
+                        note=earn.note,
+                    ),
+                )
+            )
+        awarded = points_award_many(
+            [grant for _i, grant in grants], accounts=accounts, existing=existing
+        )
+    for (index, _grant), award in zip(grants, awarded, strict=True):
+        results[index] = award
+    return results
 
 
 def rule_standing(

@@ -15,10 +15,11 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from core.bulk import rows_update
 from loyalty.marks_cache import marks_changed
 from loyalty.models import MemberSpend, MemberTier, ProgramSettings, TierBasis
 from loyalty.notifications import notify_tier_reached
-from loyalty.selectors.tiers import kept_until, qualifying_value, tier_for, tiers_ladder
+from loyalty.selectors.tiers import ZERO, kept_until, qualifying_values, tier_for, tiers_ladder
 from loyalty.services.ledger import account_lock, award_listener
 
 
@@ -28,45 +29,73 @@ def member_tier_recompute(
     """Bring the member's tier up to date. Call inside a transaction holding
     the member's account lock (`account_lock`). Returns None when no tiers
     are defined."""
+    return member_tiers_recompute(user_ids=[user_id], now=now, program=program).get(user_id)
+
+
+def member_tiers_recompute(
+    *, user_ids, now: datetime | None = None, program: ProgramSettings | None = None
+) -> dict[int, MemberTier]:
+    """`member_tier_recompute` for many members (holding their account
+    locks): the ladder, the qualifying values and the tier rows are read,
+    and the rows written, once for all. Returns {user_id: row}, empty when
+    no tiers are defined."""
+    ids = sorted(set(user_ids))
     ladder = tiers_ladder()
-    if not ladder:
-        return None
+    if not ladder or not ids:
+        return {}
     program = program or ProgramSettings.current()
     now = now or timezone.now()
     today = timezone.localtime(now).date()
-    value = qualifying_value(user_id=user_id, now=now, program=program)
-    reached = tier_for(value, ladder)
-    row, _created = MemberTier.objects.get_or_create(user_id=user_id)
-    previous_tier_id = row.tier_id
+    values = qualifying_values(user_ids=ids, now=now, program=program)
+    MemberTier.objects.bulk_create(
+        [MemberTier(user_id=user_id) for user_id in ids], ignore_conflicts=True
+    )
+    rows = {row.user_id: row for row in MemberTier.objects.filter(user_id__in=ids)}
+    by_pk = {tier.pk: tier for tier in ladder}
     rank = {tier.pk: index for index, tier in enumerate(ladder)}
-    held = row.tier if row.tier_id in rank and row.kept_until and row.kept_until >= today else None
-    reached_rank = rank[reached.pk] if reached is not None else -1
-    held_rank = rank[held.pk] if held is not None else -1
-    previous_rank = rank.get(row.tier_id, -1) if row.tier_id is not None else -1
-
-    if reached is not None and reached_rank >= held_rank:
-        row.tier = reached
-        row.reached_at = now
-        row.kept_until = kept_until(reached_at=now, period=program.tier_period)
-    elif held is None:
-        row.tier, row.reached_at, row.kept_until = None, None, None
-    row.qualifying = value
-    tier_changed = row.tier_id != previous_tier_id
-    row.save()
-    if tier_changed:
-        marks_changed(user_id=user_id)
-    climbed = reached is not None and reached_rank > previous_rank and row.tier_id == reached.pk
-    if climbed and reached.threshold > 0:  # joining the base tier is no news
-        notify_tier_reached(user_id=user_id, tier=reached, now=now, period=program.tier_period)
-    return row
+    changed: list[MemberTier] = []
+    for user_id in ids:
+        row = rows[user_id]
+        value = values.get(user_id, ZERO)
+        reached = tier_for(value, ladder)
+        previous_tier_id = row.tier_id
+        held = (
+            by_pk[row.tier_id]
+            if row.tier_id in rank and row.kept_until and row.kept_until >= today
+            else None
+        )
+        reached_rank = rank[reached.pk] if reached is not None else -1
+        held_rank = rank[held.pk] if held is not None else -1
+        previous_rank = rank.get(row.tier_id, -1) if row.tier_id is not None else -1
+        before = (row.tier_id, row.reached_at, row.kept_until, row.qualifying)
+        if reached is not None and reached_rank >= held_rank:
+            row.tier = reached
+            row.reached_at = now
+            row.kept_until = kept_until(reached_at=now, period=program.tier_period)
+        elif held is None:
+            row.tier, row.reached_at, row.kept_until = None, None, None
+        row.qualifying = value
+        if (row.tier_id, row.reached_at, row.kept_until, row.qualifying) != before:
+            changed.append(row)
+        if row.tier_id != previous_tier_id:
+            marks_changed(user_id=user_id)
+        climbed = reached is not None and reached_rank > previous_rank and row.tier_id == reached.pk
+        if climbed and reached.threshold > 0:  # joining the base tier is no news
+            notify_tier_reached(user_id=user_id, tier=reached, now=now, period=program.tier_period)
+    if changed:
+        stamp = timezone.now()
+        for row in changed:
+            row.updated_at = stamp
+        rows_update(changed, ["tier", "reached_at", "kept_until", "qualifying", "updated_at"])
+    return rows
 
 
 @award_listener
-def _tier_follows_award(*, award, delta, account) -> None:
+def _tiers_follow_awards(changes) -> None:
     program = ProgramSettings.current()
     if program.tier_basis != TierBasis.POINTS:
         return
-    member_tier_recompute(user_id=account.user_id, program=program)
+    member_tiers_recompute(user_ids={change.account.user_id for change in changes}, program=program)
 
 
 def tiers_expire(*, now: datetime | None = None, limit: int = 1000) -> int:

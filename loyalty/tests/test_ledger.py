@@ -354,8 +354,8 @@ def test_award_listeners_hear_every_change_of_standing_with_its_delta():
 
     heard = []
 
-    def listener(*, award, delta, account):
-        heard.append((award.subject, delta, account.available))
+    def listener(changes):
+        heard.extend((c.award.subject, c.delta, c.account.available) for c in changes)
 
     ledger._award_listeners.append(listener)
     try:
