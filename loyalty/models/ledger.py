@@ -137,6 +137,10 @@ class Award(models.Model):
     # When the event that last set its standing happened: an older event
     # arriving later (a retried delivery) does not undo a newer one.
     standing_at = models.DateTimeField(_("standing set at"), null=True, blank=True)
+    # Taken back by its own rule's event (an answer no longer accepted, a
+    # helpful vote withdrawn), not by a moderator: restoring the content
+    # does not make it stand again; the rule's own event does.
+    withdrawn = models.BooleanField(_("withdrawn"), default=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

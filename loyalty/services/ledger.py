@@ -365,6 +365,7 @@ def points_award_many(
                 created.append(award)
             elif _newer(award, grant.occurred_at):
                 award.standing_at = grant.occurred_at
+                award.withdrawn = False
                 stood_again.append(award)
             else:
                 results[index] = award
@@ -381,7 +382,7 @@ def points_award_many(
                 postings.append((posting, delta))
         Award.objects.bulk_create(created)
         for award in stood_again:
-            award.save(update_fields=["standing_at", "net", "updated_at"])
+            award.save(update_fields=["standing_at", "net", "withdrawn", "updated_at"])
         _postings_save(postings)
     return results
 
@@ -431,12 +432,15 @@ def award_standing(
     source_event_id: uuid.UUID | None = None,
     occurred_at: datetime | None = None,
     note: str = "",
+    withdrawn: bool | None = None,
 ) -> Award | None:
     """Set how much of an award stands: 0 when its content was removed or its
     order cancelled, 1 when restored, a refund's remaining share of an order.
     Writes only the difference, once; an event older than the one that last
     set the award's standing changes nothing (events may arrive out of order).
-    Returns None when the member has no such award."""
+    `withdrawn`: set (True) or clear (False) the award's withdrawn mark along
+    with this standing (see Award.withdrawn). Returns None when the member
+    has no such award."""
     account = account_lock(user_id=user_id)
     award = (
         Award.objects.select_for_update()
@@ -449,7 +453,10 @@ def award_standing(
         if award.standing_at is not None and occurred_at <= award.standing_at:
             return award
         award.standing_at = occurred_at
-        award.save(update_fields=["standing_at", "updated_at"])
+    if withdrawn is not None:
+        award.withdrawn = withdrawn
+    if occurred_at is not None or withdrawn is not None:
+        award.save(update_fields=["standing_at", "withdrawn", "updated_at"])
     target = int(award.points * share)  # a share of points rounds down
     _settle(account=account, award=award, target=target, source_event_id=source_event_id, note=note)
     return award
@@ -467,6 +474,10 @@ def subject_standing(
     """`award_standing` for every award made for `subject` (the review's
     own points and its photo bonus, a contribution's later sales...)."""
     awards = Award.objects.filter(subject=subject)
+    if share > 0:
+        # Restoring the content restores what its removal took, not what the
+        # rule's own events withdrew (an answer no longer accepted).
+        awards = awards.filter(withdrawn=False)
     if rules is not None:
         awards = awards.filter(rule__in=rules)
     settled = []

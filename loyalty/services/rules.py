@@ -304,7 +304,10 @@ def rule_standing(
     occurred_at: datetime | None = None,
     note: str = "",
 ) -> Award | None:
-    """Set the standing of the member's award of this rule for `subject`."""
+    """Set the standing of the member's award of this rule for `subject` by
+    the rule's own event (an answer no longer accepted, a helpful vote
+    withdrawn): taken back this way, restoring the content does not make it
+    stand again."""
     if user_id is None:
         return None
     return award_standing(
@@ -315,4 +318,5 @@ def rule_standing(
         source_event_id=source_event_id,
         occurred_at=occurred_at,
         note=note,
+        withdrawn=share == 0,
     )

@@ -320,6 +320,36 @@ def test_an_answer_and_its_acceptance_earn_and_unaccepting_takes_back_only_the_b
     assert _available(author) == 20
 
 
+def test_an_unaccepted_answer_removed_and_restored_does_not_regain_the_acceptance_bonus():
+    # given: accepted, then no longer accepted
+    author, asker = UserFactory(), UserFactory()
+    ids = {"answer_id": 6, "question_id": 4, "author_id": author.pk}
+    h.answer_posted(AnswerPosted(**ids, question_author_id=asker.pk))
+    h.answer_accepted(AnswerAccepted(**ids, accepted_by_id=asker.pk))
+    h.answer_unaccepted(AnswerUnaccepted(**ids, accepted_by_id=asker.pk, occurred_at=_later(1)))
+    content = {"kind": "answer", "content_id": 6, "author_id": author.pk}
+
+    # when a moderator removes the answer and restores it
+    h.content_removed(ContentRemoved(**content, occurred_at=_later(2)))
+    h.content_restored(ContentRestored(**content, occurred_at=_later(3)))
+
+    # then the answer's own points stand again, the withdrawn bonus does not
+    assert _awards(author) == [("answer", "answer:6", 5, 5), ("answer_accepted", "answer:6", 15, 0)]
+    assert _available(author) == 5
+
+    # when accepted again, the bonus stands once more, and survives a removal and restore
+    h.answer_accepted(AnswerAccepted(**ids, accepted_by_id=asker.pk, occurred_at=_later(4)))
+    h.content_removed(ContentRemoved(**content, occurred_at=_later(5)))
+    h.content_restored(ContentRestored(**content, occurred_at=_later(6)))
+
+    # then
+    assert _awards(author) == [
+        ("answer", "answer:6", 5, 5),
+        ("answer_accepted", "answer:6", 15, 15),
+    ]
+    assert _available(author) == 20
+
+
 def test_a_thread_and_a_reply_earn_for_trusted_members_and_not_for_new_ones():
     # given
     member, newcomer = trusted(UserFactory(), level=1), trusted(UserFactory(), level=0)
