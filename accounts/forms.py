@@ -31,7 +31,6 @@ class ProfileForm(forms.ModelForm):
         }
         labels = {"language": _("Language of your emails")}
         help_texts = {
-            "display_name": _("Shown next to your reviews and posts instead of your email."),
             "language": _(
                 "Notifications and other emails are written in it. Switching the "
                 "site's language (at the bottom of every page) changes it too."
@@ -40,6 +39,10 @@ class ProfileForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["display_name"].help_text = _(
+            "Shown next to your reviews, questions and posts and on leaderboards. "
+            "Left empty, you are shown as “%(name)s”. Your email address is never shown."
+        ) % {"name": self.instance.numbered_name}
         self.fields["language"].choices = [
             ("", _("The site's default language")),
             *settings.LANGUAGES,

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 
 from django.conf import settings
@@ -8,6 +9,8 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models.functions import Lower
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.models import BaseModel
@@ -94,10 +97,22 @@ class User(AbstractUser):
 
     @property
     def public_name(self) -> str:
-        """The name shown next to a user's content; never their email."""
+        """The name shown next to a member's content, on leaderboards and in
+        the header: their display name, else their numbered name. Never
+        anything of their email address (its local part is often a full name
+        or the address itself at a common provider)."""
         if self.deleted_at:
             return str(_("Deleted user"))
-        return self.display_name or self.email.split("@", 1)[0]
+        return self.display_name or self.numbered_name
+
+    @property
+    def numbered_name(self) -> str:
+        """What others see of a member without a display name, in the
+        current language ("Member 42"). The number is the account's id, which
+        the API and links show already; it tells nothing of the person."""
+        if self.pk is None:
+            return gettext("Member")
+        return gettext("Member %(number)s") % {"number": self.pk}
 
     def get_full_name(self) -> str:
         return self.display_name
@@ -129,3 +144,22 @@ class ApiToken(BaseModel):
     @staticmethod
     def hash_key(key: str) -> str:
         return hashlib.sha256(key.encode()).hexdigest()
+
+
+def numbered_name_number(name: str) -> int | None:
+    """The member number in `name` if it reads as a numbered name in one of
+    the site's languages ("Member 42", "anggota #42"), else None: a display
+    name must not pass for another member's numbered name."""
+    for code, _language in settings.LANGUAGES:
+        with translation.override(code):
+            template = gettext("Member %(number)s")
+        before, _mark, after = template.partition("%(number)s")
+        pattern = rf"\s*{_spaced(before)}\s*(?:no\.?|#)?\s*(\d+)\s*{_spaced(after)}\s*"
+        if match := re.fullmatch(pattern, name, flags=re.IGNORECASE):
+            return int(match.group(1))
+    return None
+
+
+def _spaced(text: str) -> str:
+    """`text` as a pattern in which any run of spaces matches any other."""
+    return r"\s*".join(re.escape(word) for word in text.split())

@@ -9,9 +9,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.events import ProfileCompleted, UserDeleted
-from accounts.models import ApiToken, User
+from accounts.models import ApiToken, User, numbered_name_number
 from core import hooks
 from core.events import publish
 from core.exceptions import ApplicationError
@@ -39,6 +40,15 @@ def profile_update(
     fields = []
     if display_name is not None:
         user.display_name = display_name.strip()
+        number = numbered_name_number(user.display_name)
+        if number is not None and number != user.pk:
+            raise ValidationError(
+                {
+                    "display_name": _(
+                        "This reads as another member's name. Choose a name of your own."
+                    )
+                }
+            )
         fields.append("display_name")
     if bio is not None:
         user.bio = bio.strip()

@@ -41,19 +41,7 @@ os.environ["CELERY_TASK_ALWAYS_EAGER"] = "false"
 # Nothing is due during publishing: the relay must not race the task path.
 os.environ["OUTBOX_RETRY_BASE_SECONDS"] = "3600"
 
-
-def _ensure_database() -> None:
-    import psycopg
-    from django.conf import settings
-
-    db = settings.DATABASES["default"]
-    dsn = {k: db[v] for k, v in [("host", "HOST"), ("port", "PORT"), ("user", "USER")] if db[v]}
-    if db.get("PASSWORD"):
-        dsn["password"] = db["PASSWORD"]
-    with psycopg.connect(dbname="postgres", autocommit=True, **dsn) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [db["NAME"]])
-        if exists.fetchone() is None:
-            conn.execute(f'CREATE DATABASE "{db["NAME"]}"')
+from bench.common import ensure_database  # noqa: E402
 
 
 def main() -> None:
@@ -74,7 +62,7 @@ def main() -> None:
     import django
 
     django.setup()
-    _ensure_database()
+    ensure_database()
 
     from django.core.management import call_command
 

@@ -12,40 +12,9 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
-ROOT=$(pwd)
-PY=${PYTHON:-$ROOT/.venv/bin/python}
-GUNICORN=${GUNICORN:-$ROOT/.venv/bin/gunicorn}
-PORT=${PORT:-8765}
-DURATION=${DURATION:-10}
-WARMUP=${WARMUP:-2}
-CONNECTIONS=${CONNECTIONS:-8}
-WORKERS=${WORKERS:-2}
-BASE="http://127.0.0.1:$PORT"
-
-export DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/kampung_bench}
-export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/15}
-export DJANGO_SETTINGS_MODULE=config.settings.production
-export DJANGO_SECRET_KEY=${DJANGO_SECRET_KEY:-$("$PY" -c 'import secrets; print(secrets.token_urlsafe(50))')}
-export DJANGO_ALLOWED_HOSTS=127.0.0.1
-export DJANGO_SECURE_SSL_REDIRECT=false
-WORK=$(mktemp -d)
-export KAMPUNG_VAR_DIR=$WORK/var
-mkdir -p "$KAMPUNG_VAR_DIR"
-
-GUNICORN_PID=""
-cleanup() {
-    if [[ -n "$GUNICORN_PID" ]] && kill -0 "$GUNICORN_PID" 2>/dev/null; then
-        kill -TERM "$GUNICORN_PID"
-        wait "$GUNICORN_PID" 2>/dev/null || true
-    fi
-    rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-if ! command -v wrk >/dev/null; then
-    echo "wrk is missing: apt-get install -y wrk" >&2
-    exit 1
-fi
+# shellcheck source=bench/common.sh
+source bench/common.sh
+bench_env
 
 echo "== migrate, seed (skipped when already seeded), collectstatic"
 "$PY" manage.py migrate --no-input -v0
@@ -78,18 +47,7 @@ QPATHS=()
 for name in "${NAMES[@]}"; do QPATHS+=("${PATHS[$name]}"); done
 LOG_LEVEL=WARNING "$PY" bench/queries.py "${QPATHS[@]}" --post-cart "$CART_VARIANT" "${PATHS[product_hot]}"
 
-echo "== gunicorn: $WORKERS sync workers on $BASE"
-# --no-control-socket: gunicorn 27 otherwise shares ~/.gunicorn/gunicorn.ctl
-# with every other gunicorn of this user, and the first to exit deletes it.
-"$GUNICORN" config.wsgi --workers "$WORKERS" --worker-class sync --bind "127.0.0.1:$PORT" \
-    --no-control-socket \
-    >"$WORK/gunicorn.log" 2>&1 &
-GUNICORN_PID=$!
-for _ in $(seq 50); do
-    curl -fs -o /dev/null "$BASE/robots.txt" && break
-    sleep 0.2
-done
-curl -fs -o /dev/null "$BASE/robots.txt" || { tail -20 "$WORK/gunicorn.log"; exit 1; }
+bench_gunicorn_start
 
 # A shopper: an anonymous visitor with a cart in their session (the page cache
 # serves them, filling in their cart badge). A member: a signed-in user, whose
@@ -105,32 +63,17 @@ SHOPPER_COOKIE="sessionid=$SESSION; csrftoken=$CSRF"
 MEMBER_SESSION=$("$PY" bench/member_session.py)
 MEMBER_COOKIE="sessionid=$MEMBER_SESSION"
 
-load() {  # load NAME PATH [wrk args...]
-    local name=$1 path=$2
-    shift 2
-    local url="$BASE$path"
-    wrk -t2 -c"$CONNECTIONS" -d"${WARMUP}s" "$@" "$url" >/dev/null
-    local out rps p50 p99 errors
-    out=$(wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency "$@" "$url")
-    rps=$(awk '/^Requests\/sec/ {print $2}' <<<"$out")
-    p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
-    p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
-    errors=$(awk '/Non-2xx/ {print $NF} /Socket errors/ {print}' <<<"$out" | tr '\n' ' ')
-    printf '%-24s %-52s %9s %8s %8s %6s\n' "$name" "${path:0:52}" "$rps" "$p50" "$p99" "${errors:-0}"
-}
-
-echo "== load: wrk, $CONNECTIONS connections, ${DURATION}s each (after ${WARMUP}s warm-up)"
-printf '%-24s %-52s %9s %8s %8s %6s\n' page path "req/s" "p50" "p99" "errors"
+bench_load_header
 for name in "${NAMES[@]}"; do
-    load "$name" "${PATHS[$name]}"
+    bench_load "$name" "${PATHS[$name]}"
 done
 echo "-- anonymous shopper with a cart (page cache, their badge filled in)"
 for name in home category product_hot product_typical; do
-    load "$name (shopper)" "${PATHS[$name]}" -H "Cookie: $SHOPPER_COOKIE"
+    bench_load "$name (shopper)" "${PATHS[$name]}" -H "Cookie: $SHOPPER_COOKIE"
 done
 echo "-- signed-in member (never page-cached: the full render)"
 for name in home category product_hot product_typical search search_typo; do
-    load "$name (member)" "${PATHS[$name]}" -H "Cookie: $MEMBER_COOKIE"
+    bench_load "$name (member)" "${PATHS[$name]}" -H "Cookie: $MEMBER_COOKIE"
 done
 
 "$PY" bench/cartload.py --port "$PORT" --duration "$WARMUP" --connections "$CONNECTIONS" \
@@ -139,10 +82,7 @@ cart=$("$PY" bench/cartload.py --port "$PORT" --duration "$DURATION" \
     --connections "$CONNECTIONS" --product-path "${PATHS[product_hot]}" \
     --variants "$WORK/variants.txt")
 read -r _ cart_errors cart_rps cart_p50 cart_p99 <<<"$(tr ' ' '\n' <<<"$cart" | cut -d= -f2 | tr '\n' ' ')"
-printf '%-24s %-52s %9s %8s %8s %6s\n' add_to_cart "POST /shop/cart/add/ (bench/cartload.py)" \
+bench_row add_to_cart "POST /shop/cart/add/ (bench/cartload.py)" \
     "$cart_rps" "${cart_p50}ms" "${cart_p99}ms" "$cart_errors"
 
-if grep -q '"level": "error"\|Traceback' "$WORK/gunicorn.log"; then
-    echo "== errors in the gunicorn log:"
-    grep -m5 '"level": "error"\|Traceback' "$WORK/gunicorn.log"
-fi
+bench_gunicorn_errors

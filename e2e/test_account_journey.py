@@ -99,7 +99,9 @@ def test_member_signs_up_verifies_sets_up_totp_and_edits_profile(page: Page, liv
     log_out(page)
     log_in_with_password(page, base)
     expect(page).to_have_url(re.compile(r"/profile/$"))
-    expect(account_menu(page)).to_contain_text("siti")
+    # (without a display name the header shows the numbered name others see)
+    expect(account_menu(page)).to_contain_text(re.compile(r"Member \d+"))
+    expect(page.locator("#public-name-note")).to_contain_text("until you choose a display name")
 
     # when they activate an authenticator app with the secret the page shows
     account_menu(page).click()

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 from PIL import ExifTags, Image
 from rest_framework.test import APIClient
 
@@ -327,4 +328,106 @@ def test_user_model_rejects_nothing_on_a_fresh_profile():
 
     # then
     assert user.email == "fresh@example.com"
-    assert user.public_name == "fresh"
+    assert user.public_name == f"Member {user.pk}"
+
+
+# --- the public name ------------------------------------------------------------
+
+
+def test_without_a_display_name_the_public_name_is_numbered_never_the_email():
+    # given an address whose local part is the member's full name
+    user = UserFactory(display_name="", email="siti.rahayu.1990@example.com")
+
+    # then others see a numbered name, in their language
+    assert user.public_name == str(user) == f"Member {user.pk}"
+    with translation.override("id"):
+        assert user.public_name == f"Anggota {user.pk}"
+    assert "siti" not in user.public_name.lower()
+    user.display_name = "Siti R."
+    assert user.public_name == "Siti R."
+
+
+def test_the_profile_page_says_what_others_see_before_and_after_a_display_name(client):
+    # given a member without a display name
+    user = UserFactory(display_name="", email="siti.rahayu.1990@example.com")
+    client.force_login(user)
+
+    # when
+    before = client.get(reverse("accounts:profile")).content.decode()
+    client.post(reverse("accounts:profile"), {"display_name": "Siti R.", "bio": ""})
+    after = client.get(reverse("accounts:profile")).content.decode()
+
+    # then
+    assert (
+        f"Other members see you as “Member {user.pk}” until you choose a display name below."
+        in before
+    )
+    assert f"Left empty, you are shown as “Member {user.pk}”." in before
+    assert "Other members see you as “Siti R.”." in after
+    user.refresh_from_db()
+    assert user.display_name == "Siti R."
+
+
+def test_the_profile_page_says_it_in_indonesian_too(client):
+    user = UserFactory(display_name="", language="id")
+    client.force_login(user)
+
+    with translation.override("id"):
+        url = reverse("accounts:profile")
+    html = client.get(url).content.decode()
+
+    assert f"Anggota lain melihat Anda sebagai “Anggota {user.pk}”" in html
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Member {other}",
+        "member #{other}",
+        "  MEMBER   {other} ",
+        "Anggota {other}",
+        "anggota no. {other}",
+    ],
+)
+def test_a_display_name_that_passes_for_another_members_numbered_name_is_refused(
+    user_client, user, name
+):
+    # given another member
+    other = UserFactory(display_name="")
+
+    # when
+    response = user_client.post(
+        reverse("accounts:profile"), {"display_name": name.format(other=other.pk), "bio": ""}
+    )
+
+    # then
+    assert response.status_code == 400
+    assert response.context["form"].errors["display_name"] == [
+        "This reads as another member's name. Choose a name of your own."
+    ]
+    before = user.display_name
+    user.refresh_from_db()
+    assert user.display_name == before
+
+
+@pytest.mark.parametrize(
+    "name", ["Member {own}", "Member of the month", "Members 4 ever", "Memberikan"]
+)
+def test_a_display_name_of_ones_own_number_or_only_like_the_word_is_kept(user_client, user, name):
+    response = user_client.post(
+        reverse("accounts:profile"), {"display_name": name.format(own=user.pk), "bio": ""}
+    )
+
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.display_name == name.format(own=user.pk)
+
+
+def test_the_api_refuses_another_members_numbered_name_too(api, user):
+    other = UserFactory(display_name="")
+    api.force_authenticate(user)
+
+    response = api.patch(reverse("api:me"), {"display_name": f"Member {other.pk}"}, format="json")
+
+    assert response.status_code in (400, 422)
+    assert "display_name" in response.json()["errors"]

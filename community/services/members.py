@@ -30,8 +30,10 @@ LINK_PATTERN = re.compile(r"(https?://|www\.|mailto:)", re.IGNORECASE)
 
 # ------------------------------------------------------------------ profile
 def _handle_base(user) -> str:
-    source = user.display_name or user.email.split("@", 1)[0]
-    base = slugify(source).replace("-", "_")[:HANDLE_MAX].strip("_")
+    """From the display name, else the member's number (as their public
+    name): never from the email address, whose local part the handle, shown
+    in profile links and @mentions, would give away."""
+    base = slugify(user.display_name).replace("-", "_")[:HANDLE_MAX].strip("_")
     return base if len(base) >= 2 else f"member{user.pk}"
 
 

@@ -138,7 +138,8 @@ def review_request_send(*, order_id: int) -> bool:
             context = {
                 "site_name": settings.SITE_NAME,
                 "order": order,
-                "name": order.user.public_name,
+                # Their own name, or none (not the numbered name others see).
+                "name": order.user.display_name,
                 "items": items,
             }
             for pk in wanted:

@@ -70,3 +70,29 @@ def test_deleting_the_account_takes_the_name_out_of_others_notifications(
     assert "Rina" not in str(notification.data)
     with translation.override("en"):
         assert notification_text(notification) == "Deleted user answered “Is it halal certified?”"
+
+
+def test_a_member_without_a_display_name_is_shown_by_number_never_by_email(client):
+    # given a member whose address holds their full name, with no display name
+    member = trusted(MemberFactory(display_name="", email="siti.rahayu.1990@example.com"))
+    question = question_make(author=member, title="Is the sambal very hot?")
+    answer_make(question, author=trusted(MemberFactory(display_name="")))
+
+    # when anyone reads the question, the list and the member's profile
+    profile = member_profile(user=member)
+    pages = [
+        client.get(question.get_absolute_url()),
+        client.get("/community/questions/"),
+        client.get(profile.get_absolute_url()),
+    ]
+
+    # then they see "Member N" and a handle made of the number, not the address
+    assert profile.handle == f"member{member.pk}"
+    for response in pages:
+        html = response.content.decode()
+        assert response.status_code == 200
+        assert f"Member {member.pk}" in html
+        assert "siti" not in html.lower()
+    with translation.override("id"):
+        url = question.get_absolute_url()
+    assert f"Anggota {member.pk}" in client.get(url).content.decode()

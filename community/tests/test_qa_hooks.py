@@ -139,3 +139,39 @@ def test_the_list_asks_for_marks_once_for_all_its_questions(client):
     assert "Bounty: 75 points" in html
     row = html[html.index("Listed question number 2?") :]
     assert row.index("+75") < row.index("Listed question number 1?")
+
+
+def test_the_product_section_asks_for_marks_once_for_all_its_questions_on_every_render(client):
+    # given a product with three questions shown in its section
+    from shop.tests.factories import ProductFactory
+
+    product = ProductFactory()
+    questions = [
+        question_make(product=product, title=f"Section question number {n}?") for n in range(3)
+    ]
+    calls = []
+    marked = {questions[1].pk: "+75"}
+
+    def marks(question_ids):
+        calls.append(sorted(question_ids))
+        return {
+            pk: [{"label": label, "title": f"Bounty: {label[1:]} points"}]
+            for pk, label in marked.items()
+        }
+
+    with hooks.registered(hooks.QUESTION_MARKS, marks):
+        # when the page is rendered twice (the second from the stored section)
+        first = client.get(product.get_absolute_url()).content.decode()
+        marked = {questions[1].pk: "+90"}
+        second = client.get(product.get_absolute_url()).content.decode()
+
+    # then each render asked once for all three, and the mark sits by its question
+    assert calls == [sorted(q.pk for q in questions)] * 2
+    assert first.count(">+75<") == 1
+    assert "Bounty: 75 points" in first
+    row = first[first.index("Section question number 1?") :]
+    assert row.index("+75") < row.index("Section question number 0?")
+    assert "kp-question-marks" not in first
+    # the mark changed without a new question: the stored section still shows it
+    assert "Bounty: 90 points" in second
+    assert "+75" not in second

@@ -33,6 +33,7 @@ from shop import selectors as shop_selectors
 PAGE_SIZE = 20
 SECTION_QUESTIONS = 3
 SECTION_CACHE_SECONDS = 60 * 60
+MARKS_HOLE = "<!--kp-question-marks:%d-->"
 
 
 def _parse_id(value) -> int | None:
@@ -408,9 +409,11 @@ def product_questions_section(*, request: HttpRequest, product) -> list[dict]:
     What every visitor sees alike (the latest questions with their best
     answers, the count) is rendered once per product, generation of its
     questions and language; the member's own part (the ask form, their
-    questions waiting for approval) is filled in with one query."""
+    questions waiting for approval) is filled in with one query, and the
+    questions' marks (a bounty's "+50", which changes without a new
+    generation) with one call of each QUESTION_MARKS hook for all of them."""
     generation = pagecache.generation(services.qa_namespace(product.pk))
-    key = f"community:qa:section:v2:{product.pk}:{generation}:{get_language()}"
+    key = f"community:qa:section:v3:{product.pk}:{generation}:{get_language()}"
     stored = cache.get(key)
     if stored is None:
         questions, count = selectors.product_questions(
@@ -429,9 +432,16 @@ def product_questions_section(*, request: HttpRequest, product) -> list[dict]:
             {"product": product, "questions": questions, "count": count},
         )
         shown = [q.best_answer.pk for q in questions if q.best_answer is not None]
-        stored = (html, count, shown)
+        stored = (html, count, shown, [q.pk for q in questions])
         cache.set(key, stored, SECTION_CACHE_SECONDS)
-    html, count, shown = stored
+    html, count, shown, question_ids = stored
+    marks = selectors.question_marks(question_ids)
+    for question_id in question_ids:
+        found = marks.get(question_id)
+        html = html.replace(
+            MARKS_HOLE % question_id,
+            render_to_string("community/qa/_marks.html", {"marks": found}) if found else "",
+        )
     reads_record(user=request.user, product_id=product.pk, items=[(ANSWER, pk) for pk in shown])
     section = render_to_string(
         "community/qa/product_section.html",

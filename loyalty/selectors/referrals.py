@@ -47,3 +47,13 @@ def referral_summary(*, user_id: int) -> ReferralSummary | None:
         .first()
     )
     return ReferralSummary(**row) if row is not None else None
+
+
+def referral_code_owner(*, code: str) -> int | None:
+    """The id of the current member whose code this is (exactly, as
+    stored), or None: nobody's, or a member who left. One query."""
+    return (
+        ReferralCode.objects.filter(code=code, user__is_active=True, user__deleted_at__isnull=True)
+        .values_list("user_id", flat=True)
+        .first()
+    )

@@ -47,12 +47,23 @@ def _top_answer(*, question_id: int, exclude_author_ids: list[int]) -> dict | No
 
 
 # ------------------------------------------------------------------ offering
-def bounty_refusal(*, facts: dict | None) -> ApplicationError | None:
-    """Why this question cannot take a new bounty, or None."""
+def _unavailable() -> ApplicationError:
+    return ApplicationError(_("No such question."), code="question_unavailable", status_code=404)
+
+
+def bounty_refusal(*, facts: dict | None, user=None) -> ApplicationError | None:
+    """Why this question cannot take a new bounty, or None. Given the
+    member asking, a question they may not see (one waiting for approval
+    that is not theirs) is unknown to them, like a hidden or removed one:
+    its address, which holds its title, must not reach them."""
     if facts is None or facts.get("status") in ("hidden", "removed"):
-        return ApplicationError(
-            _("No such question."), code="question_unavailable", status_code=404
-        )
+        return _unavailable()
+    if (
+        user is not None
+        and not facts.get("is_public")
+        and (not user.is_authenticated or facts.get("author_id") != user.pk)
+    ):
+        return _unavailable()
     if not facts.get("is_public"):
         return ApplicationError(
             _("A bounty can be offered once the question is published."),
@@ -70,6 +81,11 @@ def bounty_refusal(*, facts: dict | None) -> ApplicationError | None:
     return None
 
 
+def _points_refusal(message: str, *, code: str) -> ApplicationError:
+    # The API puts it beside the field too.
+    return ApplicationError(message, code=code, extra={"points": [message]})
+
+
 def _already_open() -> ApplicationError:
     return ApplicationError(
         _("This question already has an open bounty."), code="bounty_exists", status_code=409
@@ -80,8 +96,9 @@ def bounty_offer(*, user, question_id: int, points: int) -> Bounty:
     """`user` offers `points` on the question: taken from their available
     points now, held until the bounty closes. Refused, with nothing written,
     below the program's smallest or above its largest bounty, on a question
-    that is not published, closed, already answered or already has an open
-    bounty, and when the member lacks the points (two offers at once are
+    that is not published (a 404 unless it is theirs), closed, already
+    answered or already has an open bounty, and when the member lacks the
+    points (two offers at once are
     serialised by the member's account lock; one open bounty per question is
     also a partial unique constraint)."""
     if user is None or not user.is_authenticated:
@@ -90,19 +107,19 @@ def bounty_offer(*, user, question_id: int, points: int) -> Bounty:
         )
     program = ProgramSettings.current()
     if points < program.bounty_minimum_points:
-        raise ApplicationError(
+        raise _points_refusal(
             _("A bounty is at least %(minimum)s points.")
             % {"minimum": program.bounty_minimum_points},
             code="bounty_too_small",
         )
     if points > program.bounty_maximum_points:
-        raise ApplicationError(
+        raise _points_refusal(
             _("A bounty is at most %(maximum)s points.")
             % {"maximum": program.bounty_maximum_points},
             code="bounty_too_large",
         )
     facts = question_facts([question_id]).get(question_id)
-    refusal = bounty_refusal(facts=facts)
+    refusal = bounty_refusal(facts=facts, user=user)
     if refusal is not None:
         raise refusal
     with transaction.atomic():
@@ -119,14 +136,19 @@ def bounty_offer(*, user, question_id: int, points: int) -> Bounty:
                 )
         except IntegrityError:
             raise _already_open() from None
-        points_redeem(
-            user_id=user.pk,
-            points=points,
-            subject=bounty_subject(bounty.pk),
-            rule=BOUNTY_RULE,
-            kind=EntryKind.ESCROW,
-            note=facts["title"][:200],
-        )
+        try:
+            points_redeem(
+                user_id=user.pk,
+                points=points,
+                subject=bounty_subject(bounty.pk),
+                rule=BOUNTY_RULE,
+                kind=EntryKind.ESCROW,
+                note=facts["title"][:200],
+            )
+        except ApplicationError as error:
+            if error.code == "insufficient_points":
+                error.extra = {"points": [error.message], **error.extra}
+            raise
         bounty_changed(question_id=question_id)
     return bounty
 

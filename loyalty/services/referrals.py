@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 
 from loyalty.models import Referral, ReferralCode
+from loyalty.selectors.referrals import referral_code_owner
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
 
@@ -31,7 +32,8 @@ def referral_code_for(*, user_id: int) -> str:
 
 def referral_link_on_signup(*, user_id: int) -> Referral | None:
     """Link the new member to the member whose code they arrived with
-    (accounts keeps it as `referred_by_code`). Once; never to oneself."""
+    (accounts keeps it as `referred_by_code`). Once; never to oneself, nor
+    to a member who has left since."""
     code = (
         get_user_model()
         .objects.filter(pk=user_id)
@@ -40,9 +42,7 @@ def referral_link_on_signup(*, user_id: int) -> Referral | None:
     )
     if not code:
         return None
-    referrer_id = (
-        ReferralCode.objects.filter(code=code.upper()).values_list("user_id", flat=True).first()
-    )
+    referrer_id = referral_code_owner(code=code.strip().upper())
     if referrer_id is None or referrer_id == user_id:
         return None
     referral, _created = Referral.objects.get_or_create(

@@ -175,7 +175,9 @@ def test_questions_that_are_closed_answered_waiting_or_removed_take_no_bounty():
     answer_accept(answer=answer_make(answered), user=answered.author)
     from community.services.qa import question_ask
 
-    waiting = question_ask(author=NewMemberFactory(), title="Waiting for approval here?")
+    asker = NewMemberFactory()
+    points_award(user_id=asker.pk, rule="adjust", subject="gift", points=1000)
+    waiting = question_ask(author=asker, title="Waiting for approval here?")
     assert waiting.status == ContentStatus.PENDING
     removed = question_make(title="A question its author deleted?")
     moderation.content_remove(content=removed, actor=removed.author)
@@ -187,13 +189,17 @@ def test_questions_that_are_closed_answered_waiting_or_removed_take_no_bounty():
         codes[question.pk] = refusal.value.code
     with pytest.raises(ApplicationError) as unknown:
         bounty_offer(user=member, question_id=10**12, points=100)
+    with pytest.raises(ApplicationError) as own_waiting:
+        bounty_offer(user=asker, question_id=waiting.pk, points=100)
 
+    # (a question waiting for approval is unknown to all but its asker)
     assert codes == {
         duplicate.pk: "question_closed",
         answered.pk: "question_answered",
-        waiting.pk: "question_not_published",
+        waiting.pk: "question_unavailable",
         removed.pk: "question_unavailable",
     }
+    assert own_waiting.value.code == "question_not_published"
     assert unknown.value.status_code == 404
     assert not Bounty.objects.exists()
     assert _available(member) == 1000

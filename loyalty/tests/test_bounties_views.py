@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import Permission
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.test import APIClient
@@ -268,6 +269,54 @@ def test_listed_questions_with_an_open_bounty_show_it_in_no_more_queries(
     assert ">+75<" not in client.get(url).content.decode()
     without, _response = _count_queries(lambda: client.get(url))
     assert with_bounty == without
+
+
+# ------------------------------------------- the product page's questions
+def test_the_product_pages_questions_show_open_bounties_in_as_many_queries_for_1_and_3(
+    django_capture_on_commit_callbacks,
+):
+    # given a product with one question and one with three, bounties on some
+    from shop.tests.factories import ProductFactory, category_create
+
+    one, three = (ProductFactory(category=category_create(name)) for name in ("Kopi", "Teh"))
+    lone = question_make(product=one, title="Is the lone question's bag resealable?")
+    asked = [question_make(product=three, title=f"Product question number {n}?") for n in range(3)]
+    sponsor = _member(points=1000)
+    with django_capture_on_commit_callbacks(execute=True):
+        bounty_offer(user=sponsor, question_id=lone.pk, points=60)
+        bounty_offer(user=sponsor, question_id=asked[0].pk, points=80)
+        refunded = bounty_offer(user=sponsor, question_id=asked[2].pk, points=90)
+    member = _member()
+    measured, pages = {}, {}
+    for count, product in ((1, one), (3, three)):
+        client = Client()  # no "recently viewed" from the other product
+        client.force_login(member)
+        client.get(product.get_absolute_url())  # stores the section, reads the bounties once
+
+        # when
+        with CaptureQueriesContext(connection) as queries:
+            pages[count] = client.get(product.get_absolute_url()).content.decode()
+        measured[count] = len(queries)
+        assert not [q for q in queries.captured_queries if "loyalty_bounty" in q["sql"]]
+
+    # then each open bounty is marked beside its own question, once
+    assert pages[1].count(">+60<") == 1
+    assert "Bounty: 60 points for the best answer" in pages[1]
+    html = pages[3]
+    assert html.count(">+80<") == html.count(">+90<") == 1
+    start = {n: html.index(f"Product question number {n}?") for n in range(3)}
+    assert start[2] < html.index(">+90<") < start[1] < start[0] < html.index(">+80<")
+    assert "Bounty: 80 points for the best answer" in html
+    # the question without a bounty has no mark (newest first: 2, 1, 0)
+    assert "qa-mark" not in html[start[1] : start[0]]
+    assert measured[1] == measured[3]
+
+    # and once refunded, its mark goes at once though the section is stored
+    with django_capture_on_commit_callbacks(execute=True):
+        bounty_refund(bounty_id=refunded.pk, actor=make_moderator(), reason="Test over.")
+    html = client.get(three.get_absolute_url()).content.decode()
+    assert ">+90<" not in html
+    assert html.count(">+80<") == 1
 
 
 # ------------------------------------------------- open bounties, Rewards page

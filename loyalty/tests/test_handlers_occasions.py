@@ -130,11 +130,14 @@ def test_a_members_first_request_of_the_day_awards_the_visit_once(
 
 
 def test_a_ref_link_keeps_its_code_in_the_session_for_sign_up(client):
+    # given
+    code = referral_code_for(user_id=UserFactory().pk)
+
     # when
-    client.get("/?ref=abcd2345")
+    client.get(f"/?ref={code.lower()}")
 
     # then
-    assert client.session[REFERRAL_SESSION_KEY] == "ABCD2345"
+    assert client.session[REFERRAL_SESSION_KEY] == code
 
 
 def _paid(user, order_id) -> OrderPaid:

@@ -250,3 +250,13 @@ def test_the_page_is_linked_from_the_rewards_page(client):
     _earn(UserFactory(), 10)
 
     assert f'href="{PAGE}"' in client.get(reverse("loyalty:index")).content.decode()
+
+
+def test_a_leader_without_a_display_name_is_shown_by_number_never_by_email(client):
+    leader = UserFactory(display_name="", email="budi.santoso.77@example.com")
+    _earn(leader, 120)
+
+    response = client.get(PAGE)
+
+    assert _names(response) == [f"Member {leader.pk}"]
+    assert "budi" not in response.content.decode().lower()

@@ -4,7 +4,7 @@ of open bounties."""
 
 from __future__ import annotations
 
-import re
+import unicodedata
 
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
@@ -31,8 +31,10 @@ ON_REWARDS_PAGE = 3
 # A refused offer, kept for the question's page after the redirect:
 # {"question_id": int, "message": str, "points": str}.
 REFUSAL_SESSION_KEY = "loyalty.bounty_refusal"
-POINTS_MAX_DIGITS = 9
-DIGITS = re.compile(r"[0-9]+")
+# A number with more digits is larger than any bounty a program allows (a
+# PositiveIntegerField): it is refused as too large without being read.
+POINTS_MAX_DIGITS = 18
+POINTS_ECHO_MAX = 40  # characters of a refused value shown back in the form
 
 
 def _refusal_for(request: HttpRequest, question_id: int) -> dict | None:
@@ -83,6 +85,18 @@ def question_bounty_panel(*, request: HttpRequest, question: dict) -> list[dict]
     return [{"code": "bounty", "html": mark_safe(html)}]  # our own template
 
 
+def _whole_number(raw: str) -> int | None:
+    """The whole number typed, or None if it is not one: digits (of any
+    script, as Django's IntegerField reads them) with an optional sign."""
+    sign, digits = (-1, raw[1:]) if raw[:1] == "-" else (1, raw[1:] if raw[:1] == "+" else raw)
+    if not digits or not digits.isdecimal():
+        return None
+    digits = "".join(str(unicodedata.decimal(c)) for c in digits).lstrip("0") or "0"
+    if len(digits) > POINTS_MAX_DIGITS:
+        return sign * 10**POINTS_MAX_DIGITS
+    return sign * int(digits)
+
+
 def _parse_id(value) -> int | None:
     try:
         number = int(value)
@@ -95,23 +109,25 @@ def _parse_id(value) -> int | None:
 def bounty_offer_view(request: HttpRequest) -> HttpResponse:
     question_id = _parse_id(request.POST.get("question"))
     facts = question_facts([question_id]).get(question_id) if question_id else None
-    if facts is None:
-        raise Http404(_("No such question."))
+    unavailable = bounty_refusal(facts=facts, user=request.user)
+    if unavailable is not None and unavailable.status_code == 404:
+        raise Http404(unavailable.message)
     back = f"{facts['url']}#bounty"
     if not request.user.is_authenticated:
         return redirect_to_login(back)
     raw = (request.POST.get("points") or "").strip()
     try:
-        if not DIGITS.fullmatch(raw) or len(raw) > POINTS_MAX_DIGITS:
+        points = _whole_number(raw)
+        if points is None:
             raise ApplicationError(_("Give a whole number of points."), code="invalid_points")
-        bounty = bounty_offer(user=request.user, question_id=question_id, points=int(raw))
+        bounty = bounty_offer(user=request.user, question_id=question_id, points=points)
     except ApplicationError as error:
         if error.status_code == 404:
             raise Http404(error.message) from None
         request.session[REFUSAL_SESSION_KEY] = {
             "question_id": question_id,
             "message": error.message,
-            "points": raw[:POINTS_MAX_DIGITS],
+            "points": raw[:POINTS_ECHO_MAX],
         }
         return redirect(back)
     messages.success(
