@@ -44,19 +44,7 @@ os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/kampun
 os.environ["CELERY_TASK_ALWAYS_EAGER"] = "false"
 os.environ["OUTBOX_RETRY_BASE_SECONDS"] = "3600"
 
-
-def _ensure_database() -> None:
-    import psycopg
-    from django.conf import settings
-
-    db = settings.DATABASES["default"]
-    dsn = {k: db[v] for k, v in [("host", "HOST"), ("port", "PORT"), ("user", "USER")] if db[v]}
-    if db.get("PASSWORD"):
-        dsn["password"] = db["PASSWORD"]
-    with psycopg.connect(dbname="postgres", autocommit=True, **dsn) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [db["NAME"]])
-        if exists.fetchone() is None:
-            conn.execute(f'CREATE DATABASE "{db["NAME"]}"')
+from bench.common import ensure_database  # noqa: E402
 
 
 def _empty_loyalty() -> None:
@@ -393,7 +381,7 @@ def main() -> None:
     import django
 
     django.setup()
-    _ensure_database()
+    ensure_database()
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)

@@ -17,6 +17,7 @@ source bench/common.sh
 bench_env
 
 echo "== migrate, seed (skipped when already seeded), collectstatic"
+"$PY" -c "import django; django.setup(); from bench.common import ensure_database; ensure_database()"
 "$PY" manage.py migrate --no-input -v0
 "$PY" bench/seed.py
 "$PY" manage.py collectstatic --no-input -v0

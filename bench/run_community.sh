@@ -20,6 +20,7 @@ NAME_WIDTH=30
 PATH_WIDTH=60
 
 echo "== migrate, seed (each skipped when already seeded), collectstatic"
+"$PY" -c "import django; django.setup(); from bench.common import ensure_database; ensure_database()"
 "$PY" manage.py migrate --no-input -v0
 "$PY" bench/seed.py
 "$PY" bench/community_seed.py
