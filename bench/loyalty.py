@@ -4,6 +4,7 @@ with Redis and from PostgreSQL alone.
 
     python bench/loyalty.py awards --events 5000      # events -> ledger, one worker
     python bench/loyalty.py leaderboard --entries 1000000
+    python bench/loyalty.py lag --seconds 60 --rate 50   # with bench/run.sh running
 
 awards: publishes N ReviewPublished events (one transaction each, as N web
 requests would; 1,000 authors, under the review rule's daily cap) while no
@@ -13,6 +14,11 @@ times the drain: awards made divided by the time from the first award to the
 last. Each event runs every loyalty subscriber (review points, first review
 of a product, badges, challenges, leaderboards), each delivery with the
 outbox's guarantees.
+
+lag: one real worker runs as `make run` runs it (a task enqueued per event
+on commit) while RATE events a second are published for SECONDS, each in
+its own transaction; prints the p50/p99 of award time minus event time.
+Run the storefront benchmark (bench/run.sh) meanwhile for the lag under load.
 
 leaderboard: fills the ledger with N earn entries (over 20,000 members, five
 areas, the last 400 days) with one INSERT ... SELECT, rebuilds the boards
