@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
+from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
@@ -71,18 +72,59 @@ def order_subject(order_id: int) -> str:
 
 
 # ------------------------------------------------------------------ shop
+def _paid_order_locked(*, order_id: int, user_id: int | None) -> PaidOrder:
+    """The order's row, created if need be and locked: the order's payment
+    and its cancellation or refunds are handled one at a time, whichever
+    worker delivers them, so neither misses the other."""
+    PaidOrder.objects.bulk_create(
+        [PaidOrder(order_id=order_id, user_id=user_id)], ignore_conflicts=True
+    )
+    return PaidOrder.objects.select_for_update().get(order_id=order_id)
+
+
+def _settled_share(row: PaidOrder) -> float | None:
+    """The share of the order's points a cancellation or refund leaves
+    standing (None: none heard, or a partial refund of a total not known yet)."""
+    if row.settled_at is None:
+        return None
+    if row.settled_share is not None:
+        return row.settled_share
+    if not row.total or row.refunded_total is None:
+        return None
+    return float(max(Decimal(0), 1 - row.refunded_total / row.total))
+
+
+def _settle_if_heard(row: PaidOrder) -> None:
+    """After the order's awards were made: a cancellation or refund heard
+    before the payment (delivered out of order) settles them now, as it
+    would have had it come after."""
+    share = _settled_share(row)
+    if share is None:
+        return
+    _order_standing(
+        order_id=row.order_id,
+        share=share,
+        source_event_id=row.settled_event_id,
+        occurred_at=row.settled_at,
+        note=_("Order refunded.") if row.refunded_total is not None else _("Order cancelled."),
+    )
+
+
 @subscribe(OrderPaid, name="loyalty.purchase_paid")
+@transaction.atomic
 def purchase_paid(event: OrderPaid) -> None:
     if event.user_id is None:
         return
-    PaidOrder.objects.get_or_create(
-        order_id=event.order_id,
-        defaults={
-            "user_id": event.user_id,
-            "total": Decimal(event.total),
-            "paid_at": event.occurred_at,
-        },
-    )
+    row = _paid_order_locked(order_id=event.order_id, user_id=event.user_id)
+    if row.total is None:
+        row.user_id, row.total, row.paid_at = event.user_id, Decimal(event.total), event.occurred_at
+        row.save(update_fields=["user", "total", "paid_at"])
+    _purchase_award(event)
+    _referral_reward(event)
+    _settle_if_heard(row)
+
+
+def _purchase_award(event: OrderPaid) -> None:
     rule = rule_get(RuleCode.PURCHASE)
     if rule is None:
         return
@@ -102,7 +144,6 @@ def purchase_paid(event: OrderPaid) -> None:
         pending=True,
         hold_order_id=event.order_id,
     )
-    _referral_reward(event)
 
 
 def _referral_reward(event: OrderPaid) -> None:
@@ -138,6 +179,13 @@ def contribution_sold(event: OrderPaid) -> None:
     rule = rule_get(RuleCode.CONTRIBUTION_SOLD)
     if rule is None:
         return
+    with transaction.atomic():
+        row = _paid_order_locked(order_id=event.order_id, user_id=event.user_id)
+        _contributions_award(event, rule)
+        _settle_if_heard(row)
+
+
+def _contributions_award(event: OrderPaid, rule) -> None:
     read: list[dict] = []
     for fn in hooks.get_hooks(hooks.CONTENT_READ):
         read = fn(user_id=event.user_id, product_ids=event.product_ids, before=event.occurred_at)
@@ -168,7 +216,9 @@ def purchase_delivered(event: OrderDelivered) -> None:
     order_delivered(order_id=event.order_id, delivered_at=event.occurred_at, user_id=event.user_id)
 
 
-def _order_standing(*, order_id: int, share: float, event, note: str) -> None:
+def _order_standing(
+    *, order_id: int, share: float, source_event_id, occurred_at, note: str
+) -> None:
     """Every award for the order or held by it stands at `share`."""
     awards = (
         Award.objects.filter(Q(subject=order_subject(order_id)) | Q(hold_order_id=order_id))
@@ -181,33 +231,59 @@ def _order_standing(*, order_id: int, share: float, event, note: str) -> None:
             rule=rule,
             subject=subject,
             share=share,
-            source_event_id=event.event_id,
-            occurred_at=event.occurred_at,
+            source_event_id=source_event_id,
+            occurred_at=occurred_at,
             note=note,
         )
 
 
+def _remember_settlement(
+    row: PaidOrder, *, event, share: float | None, refunded_total: Decimal | None = None
+) -> None:
+    if row.settled_at is not None and row.settled_at >= event.occurred_at:
+        return  # a later cancellation or refund was heard already
+    row.settled_share, row.refunded_total = share, refunded_total
+    row.settled_at, row.settled_event_id = event.occurred_at, event.event_id
+    row.save(update_fields=["settled_share", "refunded_total", "settled_at", "settled_event_id"])
+
+
 @subscribe(OrderCancelled, name="loyalty.purchase_cancelled")
+@transaction.atomic
 def purchase_cancelled(event: OrderCancelled) -> None:
-    _order_standing(order_id=event.order_id, share=0, event=event, note=_("Order cancelled."))
+    row = _paid_order_locked(order_id=event.order_id, user_id=event.user_id)
+    _remember_settlement(row, event=event, share=0.0)
+    _order_standing(
+        order_id=event.order_id,
+        share=0,
+        source_event_id=event.event_id,
+        occurred_at=event.occurred_at,
+        note=_("Order cancelled."),
+    )
 
 
 @subscribe(OrderRefunded, name="loyalty.purchase_refunded")
+@transaction.atomic
 def purchase_refunded(event: OrderRefunded) -> None:
-    total = (
-        PaidOrder.objects.filter(order_id=event.order_id).values_list("total", flat=True).first()
+    try:
+        refunded = Decimal(event.refunded_total)
+    except InvalidOperation:
+        refunded = None
+    if refunded is None and not event.full:
+        return
+    row = _paid_order_locked(order_id=event.order_id, user_id=event.user_id)
+    _remember_settlement(
+        row, event=event, share=0.0 if event.full else None, refunded_total=refunded
     )
-    if event.full:
-        share = 0.0
-    elif not total:
-        return  # never heard it paid: nothing was awarded for it
-    else:
-        try:
-            refunded = Decimal(event.refunded_total)
-        except InvalidOperation:
-            return
-        share = float(max(Decimal(0), 1 - refunded / total))
-    _order_standing(order_id=event.order_id, share=share, event=event, note=_("Order refunded."))
+    share = _settled_share(row) if not event.full else 0.0
+    if share is None:
+        return  # not heard paid yet: the payment's handler settles it
+    _order_standing(
+        order_id=event.order_id,
+        share=share,
+        source_event_id=event.event_id,
+        occurred_at=event.occurred_at,
+        note=_("Order refunded."),
+    )
 
 
 @subscribe(OrderRefundDue, name="loyalty.purchase_refund_due")

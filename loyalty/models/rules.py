@@ -99,6 +99,16 @@ class PaidOrder(models.Model):
     )
     total = models.DecimalField(_("total"), max_digits=12, decimal_places=2, null=True)
     paid_at = models.DateTimeField(_("paid at"), null=True, blank=True)
+    # The latest cancellation or refund heard, kept so that an OrderPaid
+    # delivered after it (events arrive out of order) is settled the same way.
+    # settled_share: 0 for a cancellation or a full refund; None for a partial
+    # refund, whose share is worked out from refunded_total once total is known.
+    settled_share = models.FloatField(_("share standing after settlement"), null=True, blank=True)
+    refunded_total = models.DecimalField(
+        _("refunded in all"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    settled_at = models.DateTimeField(_("settled at"), null=True, blank=True)
+    settled_event_id = models.UUIDField(_("settling event"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("paid order")

@@ -179,6 +179,58 @@ def test_a_partial_refund_reverses_its_share_once_and_a_second_refund_the_rest()
     assert balance_of(user_id=member.pk).pending == 0
 
 
+def test_a_cancellation_delivered_before_the_payment_still_cancels_the_orders_points():
+    # given: the cancellation's delivery overtook the payment's (a retry)
+    member = UserFactory()
+    paid = _paid(member, order_id=8, total="1000000.00")
+    cancelled = OrderCancelled(
+        order_id=8, user_id=member.pk, was_paid=True, occurred_at=paid.occurred_at + timedelta(1)
+    )
+
+    # when
+    h.purchase_cancelled(cancelled)
+    _twice(h.purchase_paid, paid)
+
+    # then: awarded and taken back, once
+    assert _awards(member) == [("purchase", "order:8", 100, 0)]
+    assert balance_of(user_id=member.pk).pending == 0
+    assert LedgerEntry.objects.filter(user=member, kind="reverse").count() == 1
+
+
+def test_a_partial_refund_delivered_before_the_payment_leaves_its_share_standing():
+    # given
+    member = UserFactory()
+    paid = _paid(member, order_id=9, total="1000000.00")
+    refund = OrderRefunded(
+        order_id=9,
+        user_id=member.pk,
+        amount="250000.00",
+        refunded_total="250000.00",
+        full=False,
+        occurred_at=paid.occurred_at + timedelta(1),
+    )
+
+    # when
+    _twice(h.purchase_refunded, refund)
+    h.purchase_paid(paid)
+
+    # then
+    assert _awards(member) == [("purchase", "order:9", 100, 75)]
+    assert balance_of(user_id=member.pk).pending == 75
+
+
+def test_an_order_cancelled_before_it_was_ever_paid_awards_nothing_later_events_undo():
+    # given: an unpaid order cancelled; nothing was awarded
+    member = UserFactory()
+
+    # when
+    h.purchase_cancelled(OrderCancelled(order_id=10, user_id=member.pk, was_paid=False))
+
+    # then
+    assert not Award.objects.filter(user=member).exists()
+    assert not LedgerEntry.objects.filter(user=member).exists()
+
+
 def test_a_refund_due_reverses_nothing():
     # given
     member = UserFactory()
