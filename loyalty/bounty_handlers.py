@@ -27,6 +27,7 @@ def bounty_on_question_removed(event: ContentRemoved) -> None:
         return
     bounty_question_removed(
         question_id=event.content_id,
+        by_author=event.by_author,
         source_event_id=event.event_id,
         occurred_at=event.occurred_at,
     )

@@ -253,15 +253,46 @@ def bounty_answer_accepted(
 def bounty_question_removed(
     *,
     question_id: int,
+    by_author: bool = False,
     source_event_id: uuid.UUID | None = None,
     occurred_at: datetime | None = None,
 ) -> Bounty | None:
     """The question was hidden or deleted: its open bounty is refunded (a
-    later restore does not open it again)."""
+    later restore does not open it again).
+
+    Unless the offerer deleted their own question once it was answered:
+    deleting it must not take the points back from the members who answered.
+    Then the accepted answer (by someone else) wins them, else the
+    best-scored answer by someone else; with no such answer they go back."""
     bounty = _open_bounty_locked(question_id=question_id)
     if bounty is None or not _heard_while_open(bounty, occurred_at):
         return None
     facts = question_facts([question_id]).get(question_id)
+    if by_author and facts is not None and facts.get("author_id") == bounty.offerer_id:
+        accepted_author = facts.get("accepted_answer_author_id")
+        if (
+            facts.get("accepted_answer_id")
+            and accepted_author
+            and accepted_author != bounty.offerer_id
+        ):
+            return _close(
+                bounty,
+                outcome=BountyOutcome.ACCEPTED,
+                facts=facts,
+                answer_id=facts["accepted_answer_id"],
+                winner_id=accepted_author,
+                source_event_id=source_event_id,
+            )
+        top = _top_answer(question_id=question_id, exclude_author_ids=[bounty.offerer_id])
+        if top is not None:
+            return _close(
+                bounty,
+                outcome=BountyOutcome.TOP_VOTED,
+                facts=facts,
+                answer_id=top["answer_id"],
+                winner_id=top["author_id"],
+                source_event_id=source_event_id,
+            )
     return _close(
         bounty,
         outcome=BountyOutcome.QUESTION_REMOVED,

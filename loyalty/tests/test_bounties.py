@@ -10,13 +10,14 @@ import pytest
 from django.utils import timezone
 
 from community.events import AnswerAccepted, AnswerUnaccepted, ContentRemoved, ContentRestored
-from community.models import ContentStatus
+from community.models import Answer, ContentStatus
 from community.services import moderation
 from community.services.qa import (
     answer_accept,
     answer_unaccept,
     answer_vote,
     question_close_duplicate,
+    question_delete,
 )
 from community.tests.factories import (
     MemberFactory,
@@ -473,6 +474,51 @@ def test_a_removed_question_refunds_its_bounty_and_a_restore_does_not_reopen_it(
     assert bounty.status == BountyStatus.REFUNDED
     assert Bounty.objects.filter(status=BountyStatus.OPEN).count() == 0
     assert _entries(bounty, EntryKind.REFUND) == [(asker.pk, 100)]
+    assert _available(asker) == 300
+
+
+def test_an_offerer_deleting_their_answered_question_pays_the_best_answer_not_themselves(
+    django_capture_on_commit_callbacks,
+):
+    # given: the offerer's question has answers, none accepted
+    asker, helper, other = _member(points=300), _member(), _member()
+    question = question_make(asker)
+    bounty = bounty_offer(user=asker, question_id=question.pk, points=100)
+    best = answer_make(question, helper)
+    answer_make(question, other)
+    Answer.objects.filter(pk=best.pk).update(score=3)
+
+    # when the offerer deletes the question
+    with django_capture_on_commit_callbacks(execute=True):
+        question_delete(question=question, actor=asker)
+
+    # then the best answer wins the bounty; the offerer is not refunded
+    bounty.refresh_from_db()
+    assert (bounty.status, bounty.outcome) == (BountyStatus.PAID, BountyOutcome.TOP_VOTED)
+    assert (bounty.winner_id, bounty.answer_id) == (helper.pk, best.pk)
+    assert _entries(bounty, EntryKind.BOUNTY) == [(helper.pk, 100)]
+    assert _entries(bounty, EntryKind.REFUND) == []
+    assert _available(asker) == 200
+
+
+def test_an_offerer_deleting_an_unanswered_question_gets_the_bounty_back(
+    django_capture_on_commit_callbacks,
+):
+    # given
+    asker = _member(points=300)
+    question = question_make(asker)
+    bounty = bounty_offer(user=asker, question_id=question.pk, points=100)
+
+    # when
+    with django_capture_on_commit_callbacks(execute=True):
+        question_delete(question=question, actor=asker)
+
+    # then
+    bounty.refresh_from_db()
+    assert (bounty.status, bounty.outcome) == (
+        BountyStatus.REFUNDED,
+        BountyOutcome.QUESTION_REMOVED,
+    )
     assert _available(asker) == 300
 
 
