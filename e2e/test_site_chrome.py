@@ -104,3 +104,30 @@ def test_the_price_filter_shows_a_seven_digit_price_whole(page: Page, live_serve
         assert text <= room, f"{name}: {text:.0f}px of text in {room:.0f}px"
     if SCREENSHOTS:
         page.locator(".price-range").screenshot(path=str(Path(SCREENSHOTS) / "price-range.png"))
+
+
+def test_a_members_header_leaves_the_search_a_row_of_its_own_on_a_laptop(page: Page, live_server):
+    from django.conf import settings as django_settings
+    from django.test import Client
+
+    from accounts.tests.factories import UserFactory
+
+    # given a signed-in member: points, cart, notifications and their menu in the header
+    member = UserFactory(display_name="Siti Rahma")
+    client = Client()
+    client.force_login(member)
+    session = client.cookies[django_settings.SESSION_COOKIE_NAME].value
+    page.context.add_cookies(
+        [{"name": django_settings.SESSION_COOKIE_NAME, "value": session, "url": live_server.url}]
+    )
+    page.set_viewport_size({"width": 1280, "height": 800})
+
+    # when
+    page.goto(live_server.url + "/")
+
+    # then the search is wide enough to read what one types
+    search = page.get_by_role("searchbox", name="Search")
+    expect(page.get_by_role("banner").get_by_text("Siti Rahma")).to_be_visible()
+    assert search.bounding_box()["width"] >= 400
+    if SCREENSHOTS:
+        page.screenshot(path=str(Path(SCREENSHOTS) / "member-header.png"))
