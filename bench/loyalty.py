@@ -94,6 +94,34 @@ def _members(count: int) -> list[int]:
     return have
 
 
+def _start_worker(work: Path, redis_url: str, *, relay_interval: str | None = None):
+    """One real worker as `make run` runs it (prefork, one child, beat) on
+    the bench database and this Redis; exits the benchmark if it never starts.
+    `relay_interval`: OUTBOX_RELAY_INTERVAL in seconds (default: the setting's)."""
+    from django.db import connection
+
+    from core.testing.processes import CeleryWorker, database_url
+
+    extra = {"OUTBOX_RELAY_INTERVAL": relay_interval} if relay_interval else {}
+    worker = CeleryWorker(
+        directory=work / "worker",
+        project_dir=ROOT,
+        env={
+            "DJANGO_SETTINGS_MODULE": "config.settings.test",
+            "CELERY_TASK_ALWAYS_EAGER": "false",
+            "DATABASE_URL": database_url(connection.settings_dict),
+            "REDIS_URL": redis_url,
+            "OUTBOX_RETRY_BASE_SECONDS": "3600",
+            "KAMPUNG_VAR_DIR": str(work / "worker" / "var"),
+            **extra,
+        },
+        pool="prefork",
+    )
+    if not worker.start(timeout=60):
+        sys.exit(f"the worker did not start:\n{worker.log_tail()}")
+    return worker
+
+
 def awards(*, events: int, timeout: float) -> None:
     from django.db import connection, transaction
     from django.db.models import Max, Min
@@ -102,7 +130,7 @@ def awards(*, events: int, timeout: float) -> None:
     from config.celery_app import app as celery_app
     from core import events as bus
     from core.models import OutboxDelivery
-    from core.testing.processes import CeleryWorker, RedisServer, database_url, wait_until
+    from core.testing.processes import RedisServer, wait_until
     from loyalty.demo import seed_program
     from loyalty.models import Award
 
@@ -135,22 +163,7 @@ def awards(*, events: int, timeout: float) -> None:
         subscribers = len(bus.subscribers_of(ReviewPublished.event_type))
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE core_outboxdelivery, core_outboxevent")
-        worker = CeleryWorker(
-            directory=work / "worker",
-            project_dir=ROOT,
-            env={
-                "DJANGO_SETTINGS_MODULE": "config.settings.test",
-                "CELERY_TASK_ALWAYS_EAGER": "false",
-                "DATABASE_URL": database_url(connection.settings_dict),
-                "REDIS_URL": redis.url,
-                "OUTBOX_RELAY_INTERVAL": "1",
-                "OUTBOX_RETRY_BASE_SECONDS": "3600",
-                "KAMPUNG_VAR_DIR": str(work / "worker" / "var"),
-            },
-            pool="prefork",
-        )
-        if not worker.start(timeout=60):
-            sys.exit(f"the worker did not start:\n{worker.log_tail()}")
+        worker = _start_worker(work, redis.url, relay_interval="1")
         ready = time.perf_counter()
         expected = events * subscribers
 
@@ -185,13 +198,13 @@ def lag(*, seconds: float, rate: float) -> None:
     `seconds`, each in its own transaction as a web request would. Run the
     storefront benchmark (bench/run.sh) at the same time for the lag "while
     the storefront benchmark runs"."""
-    from django.db import connection, transaction
+    from django.db import transaction
 
     from community.events import ReviewPublished
     from config.celery_app import app as celery_app
     from core import events as bus
     from core.models import OutboxDelivery
-    from core.testing.processes import CeleryWorker, RedisServer, database_url, wait_until
+    from core.testing.processes import RedisServer, wait_until
     from loyalty.demo import seed_program
     from loyalty.models import Award
 
@@ -207,21 +220,7 @@ def lag(*, seconds: float, rate: float) -> None:
         celery_app.conf.broker_url = redis.url
         celery_app.conf.task_always_eager = False
         os.environ["OUTBOX_ENQUEUE_ON_PUBLISH"] = "true"
-        worker = CeleryWorker(
-            directory=work / "worker",
-            project_dir=ROOT,
-            env={
-                "DJANGO_SETTINGS_MODULE": "config.settings.test",
-                "CELERY_TASK_ALWAYS_EAGER": "false",
-                "DATABASE_URL": database_url(connection.settings_dict),
-                "REDIS_URL": redis.url,
-                "OUTBOX_RETRY_BASE_SECONDS": "3600",
-                "KAMPUNG_VAR_DIR": str(work / "worker" / "var"),
-            },
-            pool="prefork",
-        )
-        if not worker.start(timeout=60):
-            sys.exit(f"the worker did not start:\n{worker.log_tail()}")
+        worker = _start_worker(work, redis.url)
         count = int(seconds * rate)
         started = time.perf_counter()
         for n in range(count):

@@ -71,6 +71,18 @@ def order_subject(order_id: int) -> str:
     return f"order:{order_id}"
 
 
+def _earn(event, code: str, *, user_id: int | None, subject: str, area: str) -> Earn:
+    """What `event` may earn under rule `code` (its id and time go with it)."""
+    return Earn(
+        code=code,
+        user_id=user_id,
+        subject=subject,
+        area=area,
+        source_event_id=event.event_id,
+        occurred_at=event.occurred_at,
+    )
+
+
 # ------------------------------------------------------------------ shop
 def _paid_order_locked(*, order_id: int, user_id: int | None) -> PaidOrder:
     """The order's row, created if need be and locked: the order's payment
@@ -314,13 +326,12 @@ def email_verified(event: EmailVerified) -> None:
 def emails_verified(events: list[EmailVerified]) -> None:
     rule_award_many(
         [
-            Earn(
-                code=RuleCode.EMAIL_VERIFIED,
+            _earn(
+                event,
+                RuleCode.EMAIL_VERIFIED,
                 user_id=event.user_id,
                 subject=f"user:{event.user_id}",
                 area=Area.ACCOUNT,
-                source_event_id=event.event_id,
-                occurred_at=event.occurred_at,
             )
             for event in events
         ]
@@ -335,13 +346,12 @@ def profile_completed(event: ProfileCompleted) -> None:
 def profiles_completed(events: list[ProfileCompleted]) -> None:
     rule_award_many(
         [
-            Earn(
-                code=RuleCode.PROFILE_COMPLETED,
+            _earn(
+                event,
+                RuleCode.PROFILE_COMPLETED,
                 user_id=event.user_id,
                 subject=f"profile:{event.user_id}",
                 area=Area.ACCOUNT,
-                source_event_id=event.event_id,
-                occurred_at=event.occurred_at,
             )
             for event in events
         ]
@@ -361,18 +371,21 @@ def reviews_published(events: list[ReviewPublished]) -> None:
     firsts = _first_reviews_of_products(events)
     earns = []
     for event in events:
-        common = {
-            "user_id": event.author_id,
-            "subject": f"review:{event.review_id}",
-            "area": Area.REVIEWS,
-            "source_event_id": event.event_id,
-            "occurred_at": event.occurred_at,
-        }
-        earns.append(Earn(code=RuleCode.REVIEW, **common))
+        codes = [RuleCode.REVIEW]
         if event.photo_count > 0:
-            earns.append(Earn(code=RuleCode.REVIEW_PHOTO, **common))
+            codes.append(RuleCode.REVIEW_PHOTO)
         if event.review_id in firsts:
-            earns.append(Earn(code=RuleCode.FIRST_REVIEW, **common))
+            codes.append(RuleCode.FIRST_REVIEW)
+        earns += [
+            _earn(
+                event,
+                code,
+                user_id=event.author_id,
+                subject=f"review:{event.review_id}",
+                area=Area.REVIEWS,
+            )
+            for code in codes
+        ]
     rule_award_many(earns)
 
 
@@ -433,13 +446,12 @@ def answer_posted(event: AnswerPosted) -> None:
 def answers_posted(events: list[AnswerPosted]) -> None:
     rule_award_many(
         [
-            Earn(
-                code=RuleCode.ANSWER,
+            _earn(
+                event,
+                RuleCode.ANSWER,
                 user_id=event.author_id,
                 subject=f"answer:{event.answer_id}",
                 area=Area.ANSWERS,
-                source_event_id=event.event_id,
-                occurred_at=event.occurred_at,
             )
             for event in events
         ]
@@ -454,13 +466,12 @@ def answer_accepted(event: AnswerAccepted) -> None:
 def answers_accepted(events: list[AnswerAccepted]) -> None:
     rule_award_many(
         [
-            Earn(
-                code=RuleCode.ANSWER_ACCEPTED,
+            _earn(
+                event,
+                RuleCode.ANSWER_ACCEPTED,
                 user_id=event.author_id,
                 subject=f"answer:{event.answer_id}",
                 area=Area.ANSWERS,
-                source_event_id=event.event_id,
-                occurred_at=event.occurred_at,
             )
             for event in events
             if event.accepted_by_id != event.author_id  # accepting one's own answer earns nothing
@@ -489,13 +500,12 @@ def thread_created(event: ThreadCreated) -> None:
 def threads_created(events: list[ThreadCreated]) -> None:
     rule_award_many(
         [
-            Earn(
-                code=RuleCode.FORUM_THREAD,
+            _earn(
+                event,
+                RuleCode.FORUM_THREAD,
                 user_id=event.author_id,
                 subject=f"post:{event.post_id}",
                 area=Area.FORUM,
-                source_event_id=event.event_id,
-                occurred_at=event.occurred_at,
             )
             for event in events
         ]
@@ -510,13 +520,12 @@ def post_created(event: PostCreated) -> None:
 def posts_created(events: list[PostCreated]) -> None:
     rule_award_many(
         [
-            Earn(
-                code=RuleCode.FORUM_REPLY,
+            _earn(
+                event,
+                RuleCode.FORUM_REPLY,
                 user_id=event.author_id,
                 subject=f"post:{event.post_id}",
                 area=Area.FORUM,
-                source_event_id=event.event_id,
-                occurred_at=event.occurred_at,
             )
             for event in events
         ]
@@ -531,13 +540,12 @@ def poll_voted(event: PollVoted) -> None:
 def polls_voted(events: list[PollVoted]) -> None:
     rule_award_many(
         [
-            Earn(
-                code=RuleCode.POLL_VOTE,
+            _earn(
+                event,
+                RuleCode.POLL_VOTE,
                 user_id=event.voter_id,
                 subject=f"poll-vote:{event.poll_id}",
                 area=Area.POLLS,
-                source_event_id=event.event_id,
-                occurred_at=event.occurred_at,
             )
             for event in events
             if event.first_vote
